@@ -1,0 +1,1 @@
+"""Domain logic (signup, tokens, import) on typed models, talking to ports. No boto3/httpx here."""

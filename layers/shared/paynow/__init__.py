@@ -1,0 +1,1 @@
+"""A typed, retrying client for PayNow's Management API (Customers resource)."""
