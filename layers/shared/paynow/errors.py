@@ -112,11 +112,18 @@ class TransportError(PayNowError):
         self.request_sent = request_sent
 
 
+class UnexpectedResponseError(PayNowError):
+    """A status or body the API does not define (e.g. a 2xx whose body is not the documented DTO).
+
+    The server did answer, so a write may well have been applied: treat the outcome as unknown.
+    """
+
+
 def outcome_unknown(error: PayNowError) -> bool:
-    """True when a write may have been applied although the call failed (5xx, timeout, drop)."""
+    """True when a write may have been applied although the call failed (5xx, timeout, drop, garbage)."""
     if isinstance(error, TransportError):
         return error.request_sent
-    return isinstance(error, ServerError)
+    return isinstance(error, ServerError | UnexpectedResponseError)
 
 
 def _str_or_none(value: Any) -> str | None:

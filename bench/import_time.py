@@ -1,0 +1,98 @@
+"""Cold-import cost of the PayNow client vs boto3 + httpx alone (``python -X importtime``).
+
+Each statement runs in a fresh interpreter, several times; the median of the summed cumulative
+times of the statement's top-level imports (interpreter start-up excluded) is printed in
+microseconds. Run: ``.venv/bin/python bench/import_time.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LAYER = ROOT / "layers" / "shared"
+SIGNUP = ROOT / "functions" / "signup"
+RUNS = 7
+# "import time: self [us] | cumulative | imported package"; top-level imports have no indent.
+_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)")
+
+
+# The configuration contract's variables, so a function module that parses settings at import loads.
+FUNCTION_ENV = {
+    "PAYNOW_API_URL": "http://127.0.0.1:8787",
+    "PAYNOW_STORE_ID": "411486491630370816",
+    "PAYNOW_API_KEY_SECRET": "paynow/api-key",
+    "EVENT_BUS_NAME": "bench",
+    "STATE_TABLE": "bench",
+    "ALLOWED_ORIGINS": "http://localhost:3000",
+    "STEAM_OPENID_URL": "http://127.0.0.1:8788/openid/login",
+    "POWERTOOLS_SERVICE_NAME": "bench",
+    "POWERTOOLS_METRICS_NAMESPACE": "bench",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+}
+
+
+def cumulative_us(statement: str, cwd: Path, extra_path: list[Path]) -> int:
+    env = {**FUNCTION_ENV, **os.environ, "PYTHONPATH": os.pathsep.join(str(p) for p in extra_path)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", statement],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    total = 0
+    after_startup = False
+    for line in result.stderr.splitlines():
+        match = _LINE.match(line)
+        if not match or match.group(3):
+            continue
+        if after_startup:
+            total += int(match.group(2))
+        # "site" is the last top-level import of interpreter start-up; the statement's come after.
+        after_startup = after_startup or match.group(4) == "site"
+    return total
+
+
+def median_us(statement: str, cwd: Path, extra_path: list[Path]) -> int:
+    cumulative_us(statement, cwd, extra_path)  # warm the OS file cache and write .pyc files
+    return int(statistics.median(cumulative_us(statement, cwd, extra_path) for _ in range(RUNS)))
+
+
+def main() -> None:
+    cases = [
+        ("import boto3, httpx", "import boto3, httpx", LAYER, [LAYER]),
+        ("import paynow.client", "import paynow.client", LAYER, [LAYER]),
+        (
+            "import paynow.client, paynow.auth + powertools parameters (what from_environment loads)",
+            "import paynow.client; import aws_lambda_powertools.utilities.parameters",
+            LAYER,
+            [LAYER],
+        ),
+    ]
+    if (SIGNUP / "app.py").is_file():
+        cases.append(("functions/signup/app.py", "import app", SIGNUP, [SIGNUP, LAYER]))
+    results: dict[str, int] = {}
+    print(f"python {sys.version.split()[0]}, median of {RUNS} cold interpreters, cumulative microseconds")
+    for label, statement, cwd, extra in cases:
+        try:
+            results[label] = median_us(statement, cwd, extra)
+        except subprocess.CalledProcessError as exc:
+            print(f"{label:<90} failed: {exc.stderr.strip().splitlines()[-1]}")
+            continue
+        print(f"{label:<90} {results[label]:>9,} us")
+    baseline = results.get("import boto3, httpx")
+    client = results.get("import paynow.client")
+    if baseline and client:
+        print(f"paynow.client / (boto3 + httpx) = {client / baseline:.2f}")
+
+
+if __name__ == "__main__":
+    main()

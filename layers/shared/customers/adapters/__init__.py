@@ -1,0 +1,1 @@
+"""boto3/httpx implementations of the domain ports."""

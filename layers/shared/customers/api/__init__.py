@@ -1,0 +1,1 @@
+"""HTTP API surface (Powertools event handler): routes, error responses, authorizer, direct invoke."""

@@ -1,0 +1,161 @@
+"""Every failure becomes a JSON response with a status a client can act on, never a stack trace."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFound
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.metrics import MetricUnit
+from paynow import errors as paynow_errors
+from paynow.auth import ApiKeyError
+from pydantic import BaseModel, Field
+from pydantic import ValidationError as PydanticValidationError
+
+from customers import errors
+
+logger = Logger(child=True)
+metrics = Metrics()
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Where the problem is, e.g. body.minecraft.name")
+    message: str
+
+
+class ErrorBody(BaseModel):
+    status: int
+    code: str
+    message: str
+    errors: list[FieldError] | None = None
+
+
+@dataclass(frozen=True)
+class ApiError:
+    status: int
+    code: str
+    message: str
+    fields: list[FieldError] = field(default_factory=list)
+    retry_after: int | None = None
+
+    @property
+    def retryable(self) -> bool:
+        return self.status == 429 or self.status >= 500
+
+    def body(self) -> dict[str, Any]:
+        return ErrorBody(
+            status=self.status, code=self.code, message=self.message, errors=self.fields or None
+        ).model_dump(exclude_none=True)
+
+    def response(self) -> Response[Any]:
+        headers = {"Retry-After": str(self.retry_after)} if self.retry_after is not None else None
+        return Response(
+            status_code=self.status, content_type=content_types.APPLICATION_JSON, body=self.body(), headers=headers
+        )
+
+
+def _loc(loc: Any) -> str:
+    return ".".join(str(part) for part in loc) if isinstance(loc, list | tuple) else str(loc)
+
+
+def _pydantic_fields(raw: list[Any], prefix: tuple[str, ...] = ()) -> list[FieldError]:
+    result = []
+    for entry in raw:
+        message = str(entry.get("msg", "invalid")).removeprefix("Value error, ")
+        result.append(FieldError(field=_loc((*prefix, *entry.get("loc", ()))), message=message))
+    return result
+
+
+def _retry_after(seconds: float | None, default: int = 1) -> int:
+    return max(1, math.ceil(seconds)) if seconds is not None else default
+
+
+def to_api_error(error: BaseException) -> ApiError:
+    """The response for ``error``. Unknown exceptions become an opaque 500."""
+    match error:
+        case RequestValidationError():
+            fields = _pydantic_fields(list(error.errors()))
+            if any(e.get("type") == "json_invalid" for e in error.errors()):
+                return ApiError(400, "invalid_json", "the request body is not valid JSON", fields)
+            names = ", ".join(f.field for f in fields)
+            return ApiError(422, "validation_error", f"invalid request: {names}", fields)
+        case PydanticValidationError():
+            fields = _pydantic_fields(list(error.errors(include_url=False, include_input=False)))
+            return ApiError(422, "validation_error", f"invalid request: {', '.join(f.field for f in fields)}", fields)
+        case errors.BadRequest():
+            return ApiError(400, error.code, error.message)
+        case errors.InvalidSteamAssertion() | errors.Unauthenticated():
+            return ApiError(401, error.code, error.message)
+        case errors.MinecraftAccountNotFound() | errors.CustomerNotFound():
+            return ApiError(404, error.code, error.message)
+        case errors.SteamUnavailable():
+            return ApiError(503, error.code, error.message, retry_after=2)
+        case errors.IdentityBusy():
+            return ApiError(503, error.code, error.message, retry_after=1)
+        case RouteNotFound():
+            return ApiError(404, "not_found", "no such route")
+        case paynow_errors.RateLimitedError():
+            return ApiError(
+                429, "rate_limited", "PayNow is rate limiting this store; retry later", retry_after=_retry_after(error.retry_after)
+            )
+        case paynow_errors.ValidationError():
+            fields = [FieldError(field=d.path or "?", message=d.message or d.code or "invalid") for d in error.errors]
+            return ApiError(400, "paynow_rejected", f"PayNow rejected the request: {error.message}", fields)
+        case paynow_errors.ConflictError():
+            return ApiError(409, "conflict", f"PayNow reports a conflict: {error.message}")
+        case paynow_errors.NotFoundError():
+            return ApiError(404, "not_found", f"PayNow: {error.message}")
+        case paynow_errors.UnauthorizedError():
+            return ApiError(502, "upstream_unauthorized", "PayNow refused this service's credentials")
+        case paynow_errors.TransportError():
+            return ApiError(503, "upstream_unavailable", "PayNow did not answer in time; retry later", retry_after=2)
+        case paynow_errors.PayNowError():
+            return ApiError(502, "upstream_error", "PayNow failed to handle the request; retry later")
+        case ApiKeyError():
+            return ApiError(500, "misconfigured", "the service is misconfigured")
+    return ApiError(500, "internal_error", "internal error")
+
+
+def log_failure(error: BaseException, api_error: ApiError) -> None:
+    """Log at a level that matches who must act, and count it (4xx: the caller; 5xx/429: us)."""
+    metrics.add_metric(
+        name="RequestRefused" if api_error.status < 500 and api_error.status != 429 else "RequestFailed",
+        unit=MetricUnit.Count,
+        value=1,
+    )
+    extra = {"status": api_error.status, "code": api_error.code}
+    if api_error.status >= 500 and api_error.code in ("internal_error", "misconfigured", "upstream_unauthorized"):
+        logger.exception("request failed", extra=extra)
+    elif api_error.status >= 500 or api_error.status == 429:
+        logger.warning(f"upstream failure: {error}", extra=extra)
+    else:
+        logger.info(f"request refused: {api_error.message}", extra=extra)
+
+
+def handle(error: Exception) -> Response[Any]:
+    api_error = to_api_error(error)
+    log_failure(error, api_error)
+    return api_error.response()
+
+
+def register(app: ApiGatewayResolver) -> None:
+    """Route every exception, and unknown routes, through ``to_api_error``."""
+    app.exception_handler(Exception)(handle)
+    app.not_found(handle)
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": description, "content": {"application/json": {"model": ErrorBody}}}
+    for status, description in {
+        400: "Malformed request (names the field)",
+        422: "Validation failed (names the fields)",
+        429: "PayNow is rate limiting; see Retry-After",
+        502: "PayNow failed",
+        503: "PayNow or Steam unavailable, or the identity is busy; see Retry-After",
+    }.items()
+}

@@ -1,0 +1,128 @@
+"""Per-sandbox wiring: services are built once, lazily, from the function's settings; tests swap them."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+import boto3
+import httpx
+from paynow.auth import ApiKeyProvider, SecretApiKeyProvider
+from paynow.client import PayNowClient
+from paynow.deadline import Deadline
+
+from customers import redaction
+from customers.adapters.dynamo_state import DynamoCreationLock, DynamoNonceStore
+from customers.adapters.eventbridge import EventBridgePublisher
+from customers.adapters.steam_openid import HttpSteamAuthenticator
+from customers.ports import CustomersApi
+from customers.signup import CustomerProvisioner, SignupService
+from customers.signup_settings import PayNowFunctionSettings, SignupSettings, TrustedSettings
+from customers.steam import SteamAssertionVerifier
+from customers.trusted import TrustedService
+
+T = TypeVar("T")
+
+# API Gateway gives up on an integration after 29 s; leave room to answer.
+API_GATEWAY_BUDGET_SECONDS = 25.0
+
+
+class Lazy(Generic[T]):
+    """Created on first use and kept for the sandbox's life; ``set`` replaces it (tests, benchmarks)."""
+
+    def __init__(self, factory: Callable[[], T]) -> None:
+        self._factory = factory
+        self._value: T | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> T:
+        value = self._value
+        if value is None:
+            with self._lock:
+                if self._value is None:
+                    self._value = self._factory()
+                value = self._value
+        return value
+
+    def set(self, value: T | None) -> None:
+        with self._lock:
+            self._value = value
+
+
+def api_deadline(context: Any) -> Deadline:
+    """The earlier of Lambda's end and API Gateway's integration timeout."""
+    cap = Deadline.after(API_GATEWAY_BUDGET_SECONDS)
+    if context is None or not hasattr(context, "get_remaining_time_in_millis"):
+        return cap
+    return Deadline.from_lambda_context(context).earliest(cap)
+
+
+def invoke_deadline(context: Any) -> Deadline:
+    if context is None or not hasattr(context, "get_remaining_time_in_millis"):
+        return Deadline.after(API_GATEWAY_BUDGET_SECONDS)
+    return Deadline.from_lambda_context(context)
+
+
+class RedactedKeyProvider:
+    """Registers the key with the log redaction before anyone can use it."""
+
+    def __init__(self, inner: ApiKeyProvider) -> None:
+        self._inner = inner
+
+    def get(self, force: bool = False) -> str:
+        key = self._inner.get(force)
+        redaction.secrets.add(key)
+        return key
+
+    def __repr__(self) -> str:
+        return f"RedactedKeyProvider({self._inner!r})"
+
+
+def paynow_client(settings: PayNowFunctionSettings, transport: httpx.BaseTransport | None = None) -> PayNowClient:
+    return PayNowClient(
+        store_id=settings.paynow_store_id,
+        api_key=RedactedKeyProvider(SecretApiKeyProvider(settings.paynow_api_key_secret)),
+        base_url=settings.paynow_api_url,
+        transport=transport,
+    )
+
+
+def provisioner(settings: PayNowFunctionSettings, api: CustomersApi, *, via: str) -> CustomerProvisioner:
+    dynamodb = boto3.client("dynamodb")
+    return CustomerProvisioner(
+        api=api,
+        lock=DynamoCreationLock(settings.state_table, dynamodb),
+        events=EventBridgePublisher(settings.event_bus_name, boto3.client("events")),
+        via=via,
+    )
+
+
+def build_signup_service(
+    settings: SignupSettings,
+    *,
+    api: CustomersApi | None = None,
+    paynow_transport: httpx.BaseTransport | None = None,
+    steam_transport: httpx.BaseTransport | None = None,
+) -> SignupService:
+    """``api``/``*_transport`` replace the network (tests, benchmarks); production passes none."""
+    api = api if api is not None else paynow_client(settings, paynow_transport)
+    prov = provisioner(settings, api, via="signup")
+    steam_http = httpx.Client(transport=steam_transport, headers={"User-Agent": "paynow-customers-signup"})
+    verifier = SteamAssertionVerifier(
+        op_endpoint=settings.steam_openid_url,
+        allowed_origins=settings.allowed_origins,
+        authenticator=HttpSteamAuthenticator(settings.steam_openid_url, steam_http),
+        nonces=DynamoNonceStore(settings.state_table, boto3.client("dynamodb")),
+    )
+    return SignupService(provisioner=prov, steam=verifier)
+
+
+def build_trusted_service(
+    settings: TrustedSettings,
+    *,
+    api: CustomersApi | None = None,
+    paynow_transport: httpx.BaseTransport | None = None,
+) -> TrustedService:
+    api = api if api is not None else paynow_client(settings, paynow_transport)
+    return TrustedService(provisioner=provisioner(settings, api, via="trusted"))

@@ -1,0 +1,56 @@
+"""``POST /signup``: the browser-facing route."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.metrics import MetricUnit
+
+from customers import redaction
+from customers.api.errors import ERROR_RESPONSES, ErrorBody
+from customers.api.runtime import api_deadline
+from customers.identity import SignupRequest
+from customers.signup import SignupResponse, SignupService
+
+metrics = Metrics()
+
+_SIGNUP_RESPONSES = {
+    **ERROR_RESPONSES,
+    200: {"description": "The customer (found or created) and a fresh customer token"},
+    401: {
+        "description": "The Steam assertion is forged, replayed, tampered, expired or for another site",
+        "content": {"application/json": {"model": ErrorBody}},
+    },
+    404: {
+        "description": "No Minecraft account has that name",
+        "content": {"application/json": {"model": ErrorBody}},
+    },
+}
+
+
+def build_router(service: Callable[[], SignupService]) -> Router:
+    router = Router()
+
+    @router.post(
+        "/signup",
+        summary="Sign a player up (Steam sign-in or Minecraft name) and mint a customer token",
+        description=(
+            "Steam: pass the openid.* parameters Steam returned to your return_to URL; they are "
+            "verified with Steam (check_authentication), bound to an allowed origin and used once. "
+            "Minecraft: a Java name or Bedrock gamertag (unverified, like PayNow's storefront). "
+            "Existing customers are found; new ones are created exactly once."
+        ),
+        tags=["signup"],
+        responses=_SIGNUP_RESPONSES,
+    )
+    def signup(request: Annotated[SignupRequest, Body()]) -> SignupResponse:
+        result = service().signup(request, deadline=api_deadline(router.lambda_context))
+        redaction.secrets.add(result.token)
+        metrics.add_metric(name="CustomerCreated" if result.created else "CustomerFound", unit=MetricUnit.Count, value=1)
+        return result
+
+    return router

@@ -1,0 +1,86 @@
+"""Header mapping: which CSV column feeds which PayNow field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Column(StrEnum):
+    STEAM_ID = "steam_id"
+    MINECRAFT_UUID = "minecraft_uuid"
+    XBOX_XUID = "xbox_xuid"
+    NAME = "name"
+    MINECRAFT_PLATFORM = "minecraft_platform"
+
+
+IDENTIFIER_COLUMNS = (Column.STEAM_ID, Column.MINECRAFT_UUID, Column.XBOX_XUID)
+METADATA_PREFIX = "metadata."
+
+# Keys are header names lowercased with spaces, underscores and hyphens removed.
+ALIASES: dict[str, Column] = {
+    "steamid": Column.STEAM_ID,
+    "steamid64": Column.STEAM_ID,
+    "uuid": Column.MINECRAFT_UUID,
+    "minecraftuuid": Column.MINECRAFT_UUID,
+    "xuid": Column.XBOX_XUID,
+    "xboxxuid": Column.XBOX_XUID,
+    "name": Column.NAME,
+    "username": Column.NAME,
+    "platform": Column.MINECRAFT_PLATFORM,
+    "minecraftplatform": Column.MINECRAFT_PLATFORM,
+}
+
+
+class HeaderError(Exception):
+    """The header makes the file unusable (no identifier column, ambiguous columns)."""
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Column indexes for each PayNow field; ``metadata`` maps column index to metadata key."""
+
+    fields: dict[Column, int]
+    metadata: dict[int, str]
+    unknown: list[str] = field(default_factory=list)
+    width: int = 0
+
+
+def _alias_key(header: str) -> str:
+    return "".join(ch for ch in header.strip().lower() if ch not in " _-")
+
+
+def map_header(header: list[str]) -> ColumnMap:
+    """Map header cells to fields. Raises ``HeaderError`` when the file cannot be imported at all."""
+    fields: dict[Column, int] = {}
+    metadata: dict[int, str] = {}
+    unknown: list[str] = []
+    seen_keys: dict[str, int] = {}
+    for index, raw in enumerate(header):
+        cell = raw.strip()
+        if cell.lower().startswith(METADATA_PREFIX) and cell[len(METADATA_PREFIX) :].strip():
+            key = cell[len(METADATA_PREFIX) :].strip()
+            if key in seen_keys:
+                raise HeaderError(
+                    f"columns {seen_keys[key] + 1} and {index + 1} both set metadata key {key!r}"
+                )
+            seen_keys[key] = index
+            metadata[index] = key
+            continue
+        column = ALIASES.get(_alias_key(cell))
+        if column is None:
+            unknown.append(cell)
+            continue
+        if column in fields:
+            raise HeaderError(
+                f"columns {header[fields[column]].strip()!r} and {cell!r} both map to "
+                f"{column.value}; keep one"
+            )
+        fields[column] = index
+    if not any(c in fields for c in IDENTIFIER_COLUMNS):
+        raise HeaderError(
+            "no identifier column: the header needs steam_id (aliases steamid, steam id, steamid64), "
+            "minecraft_uuid (uuid) or xbox_xuid (xuid); found "
+            + (", ".join(repr(h.strip()) for h in header) or "nothing")
+        )
+    return ColumnMap(fields=fields, metadata=metadata, unknown=unknown, width=len(header))

@@ -1,0 +1,313 @@
+"""The import engine: file → segments → chunks in flight → checkpoints. Pure: talks only to ports.
+
+A *segment* is a run of consecutive records holding at most ``CHUNK_SIZE`` valid rows (and at most
+``MAX_SEGMENT_RECORDS`` records, so a file of bad rows still checkpoints). Segments are cut the same
+way on every run, so segment ``n`` of a resumed run is segment ``n`` of the crashed one. Segments
+complete out of order; the checkpoint only advances over the contiguous prefix of completed ones.
+Before a segment may reach PayNow, its sequence number is *reserved* in the checkpoint; a resumed run
+reconciles every reserved-but-unconfirmed segment by lookup before sending, so nothing is created twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from paynow.deadline import Deadline
+from paynow.errors import PayNowError
+
+from customers.importer.columns import HeaderError, map_header
+from customers.importer.csvreader import CsvFileError, Position, RecordReader, read_header
+from customers.importer.ports import CheckpointStore, ObjectSource, ObjectVersion, ReportStore
+from customers.importer.report import Counts, reject_rows
+from customers.importer.rows import RejectCode, Rejection, RowValidator, ValidRow
+from customers.importer.seen import SeenIdentities
+from customers.importer.sender import ChunkSender, DeadlineReachedError
+from customers.importer.state import ImportState
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 200
+MAX_SEGMENT_RECORDS = 2000
+HEARTBEAT_SECONDS = 20.0
+
+
+class RunOutcome(StrEnum):
+    COMPLETED = "completed"
+    PAUSED = "paused"  # out of time: continue in a new invocation
+    FAILED = "failed"
+    REJECTED = "rejected"
+
+
+@dataclass
+class Segment:
+    seq: int
+    end: Position
+    valid: list[ValidRow]
+    rejections: list[Rejection]
+    counts: Counts
+
+
+@dataclass
+class EngineOptions:
+    concurrency: int = 4
+    hop_reserve_seconds: float = 60.0
+    lease_seconds: float = 120.0
+    dry_run: bool = False
+    temp_dir: str | None = None
+    # Called after each checkpoint; tests raise from it to simulate an invocation dying.
+    on_checkpoint: Callable[[ImportState], None] | None = None
+    progress: Callable[[ImportState], None] | None = None
+
+
+@dataclass
+class _Run:
+    state: ImportState
+    deadline: Deadline
+    done: dict[int, Segment] = field(default_factory=dict)
+    last_save: float = 0.0
+
+
+class ImportEngine:
+    def __init__(
+        self,
+        *,
+        source: ObjectSource,
+        reports: ReportStore,
+        checkpoints: CheckpointStore,
+        sender: ChunkSender | None,
+        owner: str,
+        options: EngineOptions,
+    ) -> None:
+        self._source = source
+        self._reports = reports
+        self._checkpoints = checkpoints
+        self._sender = sender
+        self._owner = owner
+        self._options = options
+
+    def run(
+        self, version: ObjectVersion, state: ImportState, report_prefix: str, deadline: Deadline
+    ) -> RunOutcome:
+        """Advance the import as far as time allows. ``state`` is updated and checkpointed in place."""
+        run = _Run(state=state, deadline=deadline)
+        if state.header is None:
+            try:
+                with self._source.open(version, 0) as stream:
+                    header = read_header(stream)
+                columns = map_header(header.fields)
+            except (CsvFileError, HeaderError) as exc:
+                state.error = str(exc)
+                return RunOutcome.REJECTED
+            state.header = header.fields
+            state.delimiter = header.delimiter
+            state.data_offset = state.offset = header.end.offset
+            state.data_line = state.line = header.end.line
+            state.unknown_columns = columns.unknown
+            self._save(run)
+        else:
+            columns = map_header(state.header)
+        validator = RowValidator(columns)
+        with SeenIdentities(self._options.temp_dir) as seen:
+            if state.offset > state.data_offset:
+                self._replay(version, state, validator, seen)
+            return self._pump(run, version, validator, seen, report_prefix)
+
+    # --- reading -------------------------------------------------------------------------------
+    def _replay(
+        self, version: ObjectVersion, state: ImportState, validator: RowValidator, seen: SeenIdentities
+    ) -> None:
+        """Rebuild the identities seen before the checkpoint (a new sandbox has no local disk state)."""
+        assert state.delimiter is not None
+        batch: list[tuple[int, tuple[str, ...]]] = []
+        with self._source.open(version, state.data_offset) as stream:
+            for record in RecordReader(stream, Position(state.data_offset, state.data_line), state.delimiter):
+                if record.end.offset > state.offset:
+                    break
+                if record.error is None:
+                    row = validator.validate(record.line, record.fields)
+                    if isinstance(row, ValidRow):
+                        batch.append((row.line, row.identity_keys))
+                if len(batch) >= 1000:
+                    seen.claim(batch)
+                    batch = []
+        if batch:
+            seen.claim(batch)
+
+    def _segments(
+        self, reader: RecordReader, validator: RowValidator, seen: SeenIdentities, first_seq: int
+    ) -> Iterator[Segment]:
+        seq = first_seq
+        valid: list[ValidRow] = []
+        rejections: list[Rejection] = []
+        counts = Counts()
+        records = 0
+        end: Position | None = None
+        for record in reader:
+            records += 1
+            counts.total += 1
+            end = record.end
+            if record.error is not None:
+                counts.rejected += 1
+                rejections.append(Rejection(record.line, RejectCode.MALFORMED, record.error, record.fields))
+            else:
+                row = validator.validate(record.line, record.fields)
+                if isinstance(row, ValidRow):
+                    valid.append(row)
+                else:
+                    counts.rejected += 1
+                    rejections.append(row)
+            if len(valid) >= CHUNK_SIZE or records >= MAX_SEGMENT_RECORDS:
+                yield self._cut(seq, end=end, valid=valid, rejections=rejections, counts=counts, seen=seen)
+                seq += 1
+                valid, rejections, counts, records = [], [], Counts(), 0
+        if records and end is not None:
+            yield self._cut(seq, end=end, valid=valid, rejections=rejections, counts=counts, seen=seen)
+
+    @staticmethod
+    def _cut(
+        seq: int,
+        *,
+        end: Position,
+        valid: list[ValidRow],
+        rejections: list[Rejection],
+        counts: Counts,
+        seen: SeenIdentities,
+    ) -> Segment:
+        firsts = seen.claim([(row.line, row.identity_keys) for row in valid])
+        unique: list[ValidRow] = []
+        for row, first in zip(valid, firsts, strict=True):
+            if first is None:
+                unique.append(row)
+            else:
+                counts.duplicates_in_file += 1
+                rejections.append(
+                    Rejection(
+                        row.line,
+                        RejectCode.DUPLICATE,
+                        f"duplicate of line {first}; imported once",
+                        row.values,
+                    )
+                )
+        rejections.sort(key=lambda r: r.line)
+        return Segment(seq, end, unique, rejections, counts)
+
+    # --- sending -------------------------------------------------------------------------------
+    def _process(
+        self, segment: Segment, *, reconcile: bool, deadline: Deadline, report_prefix: str
+    ) -> Segment:
+        """Worker: send the segment's rows, then store its part of the rejected-rows report."""
+        if segment.valid:
+            if self._sender is None:
+                segment.counts.valid += len(segment.valid)
+            else:
+                result = self._sender.send(segment.valid, reconcile=reconcile, deadline=deadline)
+                segment.counts.add(result.counts)
+                if result.rejections:
+                    segment.rejections.extend(result.rejections)
+                    segment.rejections.sort(key=lambda r: r.line)
+        if segment.rejections:
+            self._reports.put_part(report_prefix, segment.seq, reject_rows(segment.rejections))
+        # Only counts travel further: the rows are done with.
+        segment.valid = []
+        segment.rejections = []
+        return segment
+
+    def _pump(
+        self,
+        run: _Run,
+        version: ObjectVersion,
+        validator: RowValidator,
+        seen: SeenIdentities,
+        report_prefix: str,
+    ) -> RunOutcome:
+        state = run.state
+        assert state.delimiter is not None
+        options = self._options
+        reconcile_below = state.reserved_seq
+        window = 2 * options.concurrency + 2
+        outcome = RunOutcome.COMPLETED
+        in_flight: dict[Future[Segment], int] = {}
+        executor = ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="import")
+        try:
+            with self._source.open(version, state.offset) as stream:
+                reader = RecordReader(stream, Position(state.offset, state.line), state.delimiter)
+                for segment in self._segments(reader, validator, seen, state.next_seq):
+                    if run.deadline.remaining() < options.hop_reserve_seconds:
+                        outcome = RunOutcome.PAUSED
+                        break
+                    if segment.seq >= state.reserved_seq:
+                        state.reserved_seq = segment.seq + window
+                        self._save(run)
+                    future = executor.submit(
+                        self._process,
+                        segment,
+                        reconcile=segment.seq < reconcile_below,
+                        deadline=run.deadline,
+                        report_prefix=report_prefix,
+                    )
+                    in_flight[future] = segment.seq
+                    # One segment is read ahead while `concurrency` are in flight.
+                    while len(in_flight) > options.concurrency:
+                        outcome = self._collect(run, in_flight, block=True)
+                        if outcome is not RunOutcome.COMPLETED:
+                            break
+                    if outcome is not RunOutcome.COMPLETED:
+                        break
+                    self._collect(run, in_flight, block=False)
+                state.cp1252_lines = max(state.cp1252_lines, reader.cp1252_lines)
+            while in_flight:
+                drained = self._collect(run, in_flight, block=True)
+                if outcome is RunOutcome.COMPLETED:
+                    outcome = drained
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
+        return outcome
+
+    def _collect(self, run: _Run, in_flight: dict[Future[Segment], int], *, block: bool) -> RunOutcome:
+        """Account for finished segments; checkpoint; renew the lease while waiting."""
+        outcome = RunOutcome.COMPLETED
+        while True:
+            done, _ = wait(
+                list(in_flight), timeout=HEARTBEAT_SECONDS if block else 0, return_when=FIRST_COMPLETED
+            )
+            if done or not block:
+                break
+            self._save(run)
+        for future in done:
+            seq = in_flight.pop(future)
+            try:
+                run.done[seq] = future.result()
+            except DeadlineReachedError:
+                outcome = RunOutcome.PAUSED
+            except PayNowError as exc:
+                if exc.status in (401, 403, 404):
+                    # Wrong key or store: every further call would fail the same way.
+                    run.state.error = f"PayNow refused the import: {exc}"
+                    outcome = RunOutcome.FAILED
+                else:
+                    logger.warning("segment %s stopped by a PayNow error; it resumes later: %s", seq, exc)
+                    outcome = RunOutcome.PAUSED
+        state = run.state
+        advanced = False
+        while state.next_seq in run.done:
+            segment = run.done.pop(state.next_seq)
+            state.counts.add(segment.counts)
+            state.offset, state.line = segment.end.offset, segment.end.line
+            state.next_seq += 1
+            advanced = True
+        if advanced:
+            self._save(run)
+            if self._options.on_checkpoint is not None:
+                self._options.on_checkpoint(state)
+            if self._options.progress is not None:
+                self._options.progress(state)
+        return outcome
+
+    def _save(self, run: _Run) -> None:
+        self._checkpoints.save(run.state, owner=self._owner, lease_seconds=self._options.lease_seconds)
+        run.last_save = time.monotonic()

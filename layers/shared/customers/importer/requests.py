@@ -1,0 +1,71 @@
+"""Which object to import, from any of the event shapes the import function accepts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools.utilities.data_classes import S3Event, S3EventBridgeNotificationEvent
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class ImportRequest(BaseModel):
+    """Direct invocation payload: ``{"bucket": ..., "key": ...[, "version_id": ...]}``.
+
+    ``resume_failed`` reopens an import that ended in status ``failed`` (after fixing its cause) so
+    it continues from its checkpoint; a completed import is never run twice.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    bucket: str = Field(min_length=3, max_length=63)
+    key: str = Field(min_length=1, max_length=1024)
+    version_id: str | None = None
+    resume_failed: bool = False
+    hop: int = 0
+
+
+class Continuation(BaseModel):
+    continuation: ImportRequest
+
+
+class UnsupportedEventError(ValueError):
+    """The payload is none of the accepted shapes."""
+
+
+def parse_event(event: Mapping[str, Any]) -> list[ImportRequest]:
+    """S3 notification (one request per record), EventBridge "Object Created", continuation, or direct."""
+    if "Records" in event:
+        requests = []
+        for record in S3Event(dict(event)).records:
+            if not record.event_name.startswith("ObjectCreated"):
+                continue
+            requests.append(
+                ImportRequest(
+                    bucket=record.s3.bucket.name,
+                    # S3 notifications URL-encode keys (a space arrives as '+').
+                    key=unquote_plus(record.s3.get_object.key),
+                    version_id=record.s3.get_object.version_id,
+                )
+            )
+        return requests
+    if event.get("source") == "aws.s3" and "detail" in event:
+        notification = S3EventBridgeNotificationEvent(dict(event))
+        if notification.detail_type != "Object Created":
+            return []
+        detail = notification.detail
+        return [
+            ImportRequest(
+                bucket=detail.bucket.name, key=detail.object.key, version_id=detail.object.version_id
+            )
+        ]
+    try:
+        if "continuation" in event:
+            return [Continuation.model_validate(event).continuation]
+        return [ImportRequest.model_validate(event)]
+    except ValidationError as exc:
+        raise UnsupportedEventError(
+            'expected an S3 notification, an EventBridge "Object Created" event, '
+            f'or {{"bucket": ..., "key": ...}}: {exc.errors(include_url=False)}'
+        ) from exc

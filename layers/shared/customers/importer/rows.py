@@ -1,0 +1,182 @@
+"""Per-row validation with the PayNow client's validators. Pure: no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from paynow.ids import InvalidIdError, normalize_minecraft_uuid, normalize_steam_id, normalize_xuid
+from paynow.models import CustomerUpsert, LookupKey, MinecraftPlatform
+
+from customers.importer.columns import Column, ColumnMap
+from customers.importer.csvreader import UNDECODABLE
+
+NAME_MAX = 50
+METADATA_MAX_KEYS = 50
+METADATA_KEY_MAX = 40
+METADATA_VALUE_MAX = 500
+PLATFORMS = frozenset(p.value for p in MinecraftPlatform)
+
+
+class RejectCode(StrEnum):
+    MALFORMED = "malformed_csv"
+    TOO_MANY_FIELDS = "too_many_fields"
+    UNDECODABLE = "undecodable_text"
+    NO_IDENTIFIER = "no_identifier"
+    INVALID_STEAM_ID = "invalid_steam_id"
+    INVALID_MINECRAFT_UUID = "invalid_minecraft_uuid"
+    INVALID_XBOX_XUID = "invalid_xbox_xuid"
+    INVALID_PLATFORM = "invalid_platform"
+    INVALID_NAME = "invalid_name"
+    INVALID_METADATA = "invalid_metadata"
+    DUPLICATE = "duplicate_in_file"
+    CONFLICT = "conflict"
+    REFUSED = "refused_by_paynow"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    line: int
+    code: RejectCode
+    reason: str
+    values: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ValidRow:
+    """A row ready to send. ``identities`` are (lookup key, normalised value) pairs, never empty."""
+
+    line: int
+    values: list[str]
+    identities: tuple[tuple[LookupKey, str], ...]
+    body: dict[str, Any]
+
+    def upsert(self) -> CustomerUpsert:
+        return CustomerUpsert(**self.body)
+
+    @property
+    def identity_keys(self) -> tuple[str, ...]:
+        return tuple(f"{key.value}:{value}" for key, value in self.identities)
+
+
+_IDENTIFIERS = (
+    (Column.STEAM_ID, LookupKey.STEAM_ID, normalize_steam_id, RejectCode.INVALID_STEAM_ID),
+    (
+        Column.MINECRAFT_UUID,
+        LookupKey.MINECRAFT_UUID,
+        normalize_minecraft_uuid,
+        RejectCode.INVALID_MINECRAFT_UUID,
+    ),
+    (Column.XBOX_XUID, LookupKey.XBOX_XUID, normalize_xuid, RejectCode.INVALID_XBOX_XUID),
+)
+_EXCEL_HINT = " (a spreadsheet reformatted it as a number? format the column as Text and export again)"
+
+
+class RowValidator:
+    """Turns raw CSV fields into a ``ValidRow`` or a ``Rejection`` with a reason the owner can act on."""
+
+    def __init__(self, columns: ColumnMap) -> None:
+        self._width = columns.width
+        self._identifiers = [
+            (columns.fields[col], key, normalize, code)
+            for col, key, normalize, code in _IDENTIFIERS
+            if col in columns.fields
+        ]
+        self._name = columns.fields.get(Column.NAME)
+        self._platform = columns.fields.get(Column.MINECRAFT_PLATFORM)
+        self._metadata = sorted(columns.metadata.items())
+
+    def validate(self, line: int, fields: list[str]) -> ValidRow | Rejection:
+        width = self._width
+        if len(fields) > width:
+            if any(f.strip() for f in fields[width:]):
+                return Rejection(
+                    line,
+                    RejectCode.TOO_MANY_FIELDS,
+                    f"row has {len(fields)} fields but the header has {width}; quote values that contain "
+                    "the delimiter",
+                    fields,
+                )
+            fields = fields[:width]
+        elif len(fields) < width:
+            fields = fields + [""] * (width - len(fields))
+        if UNDECODABLE in "".join(fields):
+            return Rejection(
+                line, RejectCode.UNDECODABLE, "contains bytes that are neither UTF-8 nor Windows-1252", fields
+            )
+        body: dict[str, Any] = {}
+        identities: list[tuple[LookupKey, str]] = []
+        for index, key, normalize, code in self._identifiers:
+            raw = fields[index].strip()
+            if not raw:
+                continue
+            try:
+                value = normalize(raw)
+            except InvalidIdError as exc:
+                hint = _EXCEL_HINT if ("notation" in exc.problem or "decimal point" in exc.problem) else ""
+                return Rejection(line, code, f"{key.value}: {exc}{hint}", fields)
+            body[key.value] = value
+            identities.append((key, value))
+        if not identities:
+            return Rejection(
+                line,
+                RejectCode.NO_IDENTIFIER,
+                "no identifier on this row (steam_id, minecraft_uuid or xbox_xuid)",
+                fields,
+            )
+        if self._platform is not None:
+            platform = fields[self._platform].strip().lower()
+            if platform:
+                if platform not in PLATFORMS:
+                    return Rejection(
+                        line,
+                        RejectCode.INVALID_PLATFORM,
+                        f"minecraft_platform {fields[self._platform].strip()!r} is not one of "
+                        "unknown, java, bedrock",
+                        fields,
+                    )
+                body["minecraft_platform"] = platform
+        if self._name is not None:
+            name = fields[self._name].strip()
+            if name:
+                if len(name) > NAME_MAX:
+                    return Rejection(
+                        line,
+                        RejectCode.INVALID_NAME,
+                        f"name is {len(name)} characters long; the limit is {NAME_MAX}",
+                        fields,
+                    )
+                body["name"] = name
+        if self._metadata:
+            metadata: dict[str, str] = {}
+            for index, meta_key in self._metadata:
+                value = fields[index].strip()
+                if not value:
+                    continue
+                if len(meta_key) > METADATA_KEY_MAX:
+                    return Rejection(
+                        line,
+                        RejectCode.INVALID_METADATA,
+                        f"metadata key {meta_key[:60]!r} is longer than {METADATA_KEY_MAX} characters",
+                        fields,
+                    )
+                if len(value) > METADATA_VALUE_MAX:
+                    return Rejection(
+                        line,
+                        RejectCode.INVALID_METADATA,
+                        f"metadata.{meta_key} is {len(value)} characters long; "
+                        f"the limit is {METADATA_VALUE_MAX}",
+                        fields,
+                    )
+                metadata[meta_key] = value
+            if len(metadata) > METADATA_MAX_KEYS:
+                return Rejection(
+                    line,
+                    RejectCode.INVALID_METADATA,
+                    f"{len(metadata)} metadata entries; the limit is {METADATA_MAX_KEYS}",
+                    fields,
+                )
+            if metadata:
+                body["metadata"] = metadata
+        return ValidRow(line, fields, tuple(identities), body)

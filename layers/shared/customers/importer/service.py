@@ -1,0 +1,256 @@
+"""One import invocation: claim the object version, run the engine, then continue, finish or fail."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from paynow.deadline import Deadline
+
+from customers.importer.engine import EngineOptions, ImportEngine, RunOutcome
+from customers.importer.ports import (
+    BusyError,
+    CheckpointStore,
+    Continuer,
+    EventPublisher,
+    ObjectSource,
+    ObjectVersion,
+    ReportStore,
+)
+from customers.importer.report import Counts, ImportStatus, Summary, reject_header
+from customers.importer.requests import ImportRequest
+from customers.importer.sender import ChunkSender, ExistingMode
+from customers.importer.state import ImportState
+from customers.ports import CustomersApi
+
+logger = logging.getLogger(__name__)
+
+IMPORT_COMPLETED = "Import Completed"
+IMPORT_FAILED = "Import Failed"
+SUMMARY_NAME = "summary.json"
+REJECTED_NAME = "rejected.csv"
+
+
+class MetricsSink(Protocol):
+    def add_metric(self, name: str, unit: Any, value: float) -> None: ...
+
+
+@dataclass
+class ServiceConfig:
+    bucket: str | None = None  # when set, only objects of this bucket are imported
+    reports_prefix: str = "reports/"
+    incoming_prefix: str = "incoming/"
+    existing_mode: ExistingMode = ExistingMode.SKIP
+    concurrency: int = 4
+    max_hops: int = 50
+    lease_seconds: float = 120.0
+    hop_reserve_seconds: float = 60.0
+    busy_poll_seconds: float = 5.0
+    dry_run: bool = False
+    temp_dir: str | None = None
+
+
+class ImportService:
+    def __init__(
+        self,
+        *,
+        source: ObjectSource,
+        reports: ReportStore,
+        checkpoints: CheckpointStore,
+        api: CustomersApi | None,
+        events: EventPublisher | None,
+        continuer: Continuer | None,
+        config: ServiceConfig,
+        metrics: MetricsSink | None = None,
+        options: EngineOptions | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._source = source
+        self._reports = reports
+        self._checkpoints = checkpoints
+        self._api = api
+        self._events = events
+        self._continuer = continuer
+        self._config = config
+        self._metrics = metrics
+        self._options = options or EngineOptions()
+        self._sleep = sleep
+
+    def report_prefix(self, version: ObjectVersion) -> str:
+        key = version.key
+        if self._config.incoming_prefix and key.startswith(self._config.incoming_prefix):
+            key = key[len(self._config.incoming_prefix) :]
+        return f"{self._config.reports_prefix}{key}/{version.version_tag}/"
+
+    def handle(self, request: ImportRequest, *, deadline: Deadline, owner: str) -> Summary:
+        """Import (or continue importing) one object version; returns its summary so far."""
+        config = self._config
+        if config.bucket is not None and request.bucket != config.bucket:
+            raise ValueError(f"refusing to import from bucket {request.bucket!r}: not the import bucket")
+        if config.reports_prefix and request.key.startswith(config.reports_prefix):
+            raise ValueError(f"refusing to import {request.key!r}: it is under the reports prefix")
+        version = self._source.head(request.bucket, request.key, request.version_id)
+        initial = self._new_state(version)
+        state = self._acquire(initial, owner, deadline)
+        prefix = self.report_prefix(version)
+        if state.status is not ImportStatus.RUNNING:
+            if not (request.resume_failed and state.status is ImportStatus.FAILED):
+                logger.info("import already finished; nothing to do", extra={"import_id": state.import_id})
+                return self._summary(state, prefix)
+            state.status, state.error = ImportStatus.RUNNING, None
+        state.hops += 1
+        if state.hops > config.max_hops:
+            state.error = f"gave up after {config.max_hops} invocations (IMPORT_MAX_HOPS)"
+            return self._finish(state, ImportStatus.FAILED, prefix, owner)
+        started = time.monotonic()
+        before = state.counts.model_copy()
+        options = EngineOptions(
+            concurrency=config.concurrency,
+            hop_reserve_seconds=config.hop_reserve_seconds,
+            lease_seconds=config.lease_seconds,
+            dry_run=config.dry_run,
+            temp_dir=config.temp_dir,
+            on_checkpoint=self._options.on_checkpoint,
+            progress=self._options.progress,
+        )
+        sender = None
+        if self._api is not None and not config.dry_run:
+            sender = ChunkSender(
+                self._api, mode=ExistingMode(state.existing_mode), import_started=_parse(state.started_at)
+            )
+        engine = ImportEngine(
+            source=self._source,
+            reports=self._reports,
+            checkpoints=self._checkpoints,
+            sender=sender,
+            owner=owner,
+            options=options,
+        )
+        outcome = engine.run(version, state, prefix, deadline)
+        state.active_seconds += time.monotonic() - started
+        self._emit(state.counts, before)
+        logger.info(
+            "import hop finished",
+            extra={
+                "import_id": state.import_id,
+                "outcome": outcome.value,
+                "hop": state.hops,
+                **state.counts.model_dump(),
+            },
+        )
+        if outcome is RunOutcome.PAUSED:
+            return self._continue(state, prefix, owner, version)
+        status = {
+            RunOutcome.COMPLETED: ImportStatus.COMPLETED,
+            RunOutcome.REJECTED: ImportStatus.REJECTED,
+            RunOutcome.FAILED: ImportStatus.FAILED,
+        }[outcome]
+        return self._finish(state, status, prefix, owner)
+
+    # --- steps ---------------------------------------------------------------------------------
+    def _new_state(self, version: ObjectVersion) -> ImportState:
+        return ImportState(
+            import_id=version.import_id,
+            bucket=version.bucket,
+            key=version.key,
+            version_id=version.version_id,
+            etag=version.etag,
+            size=version.size,
+            existing_mode=self._config.existing_mode.value,
+            started_at=datetime.now(UTC).isoformat(),
+        )
+
+    def _acquire(self, initial: ImportState, owner: str, deadline: Deadline) -> ImportState:
+        while True:
+            try:
+                return self._checkpoints.acquire(
+                    initial, owner=owner, lease_seconds=self._config.lease_seconds
+                )
+            except BusyError as busy:
+                # A redelivery while another invocation works (or just died): wait for the lease to end;
+                # if our own time runs out first, fail so the platform retries later.
+                wait = max(0.0, busy.lease_until - time.time())
+                poll = min(self._config.busy_poll_seconds, wait + 0.05)
+                if deadline.remaining() - self._config.hop_reserve_seconds < poll:
+                    raise
+                self._sleep(poll)
+
+    def _continue(self, state: ImportState, prefix: str, owner: str, version: ObjectVersion) -> Summary:
+        if self._continuer is None:
+            raise RuntimeError("import paused but no continuation is configured")
+        self._checkpoints.save(state, owner=owner, lease_seconds=0)
+        self._continuer.continue_import(
+            {
+                "continuation": {
+                    "bucket": version.bucket,
+                    "key": version.key,
+                    "version_id": version.version_id,
+                    "hop": state.hops,
+                }
+            }
+        )
+        return self._summary(state, prefix)
+
+    def _finish(self, state: ImportState, status: ImportStatus, prefix: str, owner: str) -> Summary:
+        state.status = status
+        state.finished_at = datetime.now(UTC).isoformat()
+        summary = self._summary(state, prefix)
+        self._reports.compose(
+            prefix, REJECTED_NAME, reject_header(state.header or [])
+        )
+        self._reports.put_json(prefix, SUMMARY_NAME, summary.model_dump(mode="json"))
+        state.summary = summary.model_dump(mode="json")
+        # Publish before recording the outcome: a crash in between republishes (at-least-once).
+        if self._events is not None:
+            detail_type = IMPORT_COMPLETED if status is ImportStatus.COMPLETED else IMPORT_FAILED
+            self._events.publish(detail_type, state.summary)
+        self._checkpoints.save(state, owner=owner, lease_seconds=0)
+        if self._metrics is not None:
+            self._metrics.add_metric(name=f"Import{status.value.capitalize()}", unit="Count", value=1)
+        logger.info("import finished", extra={"import_id": state.import_id, "status": status.value})
+        return summary
+
+    def _summary(self, state: ImportState, prefix: str) -> Summary:
+        if state.summary is not None and state.status is not ImportStatus.RUNNING:
+            return Summary.model_validate(state.summary)
+        seconds = state.active_seconds
+        encoding = None
+        if state.header is not None:
+            encoding = "utf-8" if state.cp1252_lines == 0 else f"utf-8 with {state.cp1252_lines} cp1252 lines"
+        return Summary(
+            import_id=state.import_id,
+            bucket=state.bucket,
+            key=state.key,
+            version_id=state.version_id,
+            status=state.status,
+            dry_run=self._config.dry_run,
+            existing_mode=state.existing_mode,
+            counts=state.counts,
+            unknown_columns=state.unknown_columns,
+            delimiter=state.delimiter,
+            encoding=encoding,
+            error=state.error,
+            hops=state.hops,
+            started_at=state.started_at,
+            finished_at=state.finished_at,
+            elapsed_seconds=round(seconds, 3),
+            rows_per_second=round(state.counts.total / seconds, 1) if seconds > 0 else 0.0,
+            rejected_report=self._reports.location(prefix, REJECTED_NAME),
+            summary_report=self._reports.location(prefix, SUMMARY_NAME),
+        )
+
+    def _emit(self, counts: Counts, before: Counts) -> None:
+        if self._metrics is None:
+            return
+        for name in ("total", "created", "existing", "updated", "rejected", "duplicates_in_file"):
+            delta = getattr(counts, name) - getattr(before, name)
+            metric = "ImportRows" + "".join(part.capitalize() for part in name.split("_"))
+            self._metrics.add_metric(name=metric, unit="Count", value=delta)
+
+
+def _parse(text: str) -> datetime:
+    return datetime.fromisoformat(text)

@@ -1,0 +1,157 @@
+"""Where the PayNow API key comes from, and how it reaches a request without reaching a log line.
+
+The key is held only inside providers whose ``repr`` hides it, and is put on the request by
+``ApiKeyAuth``. Error messages here name the secret, never its value.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Generator
+from typing import Protocol, runtime_checkable
+
+import httpx
+
+# Printable ASCII without spaces: anything else is a corrupted secret, and would otherwise surface
+# as an obscure header error (or worse, a header injection).
+_USABLE_KEY = re.compile(r"[\x21-\x7e]+")
+
+
+class ApiKeyError(ValueError):
+    """The configured key (or the secret holding it) is unusable. The message never contains the key."""
+
+
+@runtime_checkable
+class ApiKeyProvider(Protocol):
+    def get(self, force: bool = False) -> str:
+        """The current key; ``force=True`` bypasses any cache (called after a 401)."""
+        ...
+
+
+class StaticApiKey:
+    """A key given directly (tests, local tools). A 401 cannot heal it."""
+
+    __slots__ = ("_key",)
+
+    def __init__(self, key: str) -> None:
+        self._key = _checked(key, source="the API key given")
+
+    def get(self, force: bool = False) -> str:
+        return self._key
+
+    def __repr__(self) -> str:
+        return "StaticApiKey(<redacted>)"
+
+
+class SecretApiKeyProvider:
+    """The key stored in AWS Secrets Manager, as a bare string or JSON ``{"api_key": "..."}``.
+
+    Reads go through Powertools parameters, which caches the value for ``max_age`` seconds across
+    invocations of a warm sandbox; ``get(force=True)`` re-reads it so a rotated key heals at once.
+    """
+
+    def __init__(self, secret_id: str, max_age: int = 300) -> None:
+        if not secret_id:
+            raise ApiKeyError("secret_id is empty")
+        self.secret_id = secret_id
+        self.max_age = max_age
+        _install_botocore_redaction()
+
+    def get(self, force: bool = False) -> str:
+        # Imported here: parameters pulls in boto3, which callers passing a plain key never need.
+        from aws_lambda_powertools.utilities.parameters import get_secret
+
+        raw = get_secret(self.secret_id, max_age=self.max_age, force_fetch=force)
+        return parse_secret_value(raw, secret_id=self.secret_id)
+
+    def __repr__(self) -> str:
+        return f"SecretApiKeyProvider(secret_id={self.secret_id!r}, max_age={self.max_age})"
+
+
+def parse_secret_value(raw: object, *, secret_id: str) -> str:
+    """The key inside a secret's value: bare string, or a JSON object with a string ``api_key``."""
+    source = f"secret {secret_id!r}"
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ApiKeyError(f"{source} is binary, not UTF-8 text") from None
+    if isinstance(raw, dict):
+        document: object = raw
+    elif isinstance(raw, str):
+        text = raw.strip()
+        if not text.startswith("{"):
+            return _checked(text, source=source)
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError:
+            # ``from None``: the decode error carries the whole document, key included.
+            raise ApiKeyError(f"{source} starts with '{{' but is not valid JSON") from None
+    else:
+        raise ApiKeyError(f"{source} has an unsupported value type {type(raw).__name__}")
+    key = document.get("api_key") if isinstance(document, dict) else None
+    if not isinstance(key, str):
+        raise ApiKeyError(f'{source} is JSON without a string "api_key" field')
+    return _checked(key.strip(), source=source)
+
+
+def _checked(key: str, *, source: str) -> str:
+    if not isinstance(key, str) or not _USABLE_KEY.fullmatch(key):
+        raise ApiKeyError(f"{source} does not hold a usable API key (empty, or has spaces/control chars)")
+    return key
+
+
+class _RedactSecretValues(logging.Filter):
+    """botocore logs every response body at DEBUG, GetSecretValue's (the API key) included.
+
+    A DEBUG log level (e.g. Lambda's AWS_LAMBDA_LOG_LEVEL) would otherwise print the key.
+    """
+
+    _MARKERS = ("SecretString", "SecretBinary")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(self._carries_secret(arg) for arg in record.args):
+            record.msg = "Response body: <redacted: carries a Secrets Manager secret value>"
+            record.args = ()
+        return True
+
+    def _carries_secret(self, value: object) -> bool:
+        if isinstance(value, bytes):
+            return any(marker.encode() in value for marker in self._MARKERS)
+        if isinstance(value, str | dict):
+            return any(marker in value for marker in self._MARKERS)
+        return False
+
+
+def _install_botocore_redaction() -> None:
+    parsers_logger = logging.getLogger("botocore.parsers")
+    if not any(isinstance(f, _RedactSecretValues) for f in parsers_logger.filters):
+        parsers_logger.addFilter(_RedactSecretValues())
+
+
+class ApiKeyAuth(httpx.Auth):
+    """Sends ``Authorization: APIKey <key>``; on a 401, re-reads the key once and resends.
+
+    Resending after a 401 is safe for every method: an unauthenticated request did nothing.
+    The resend happens only when the re-read key differs, so a plainly wrong key costs one
+    extra secret read, not a second request.
+    """
+
+    def __init__(self, provider: ApiKeyProvider) -> None:
+        self._provider = provider
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        key = self._provider.get()
+        request.headers["Authorization"] = f"APIKey {key}"
+        response = yield request
+        if response.status_code != 401:
+            return
+        fresh = self._provider.get(force=True)
+        if fresh != key:
+            request.headers["Authorization"] = f"APIKey {fresh}"
+            yield request
+
+    def __repr__(self) -> str:
+        return f"ApiKeyAuth({self._provider!r})"

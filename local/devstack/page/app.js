@@ -1,0 +1,127 @@
+// The example store page: Steam sign-in (OpenID 2.0) and Minecraft-name signup against POST /signup.
+"use strict";
+
+const config = window.DEVSTACK_CONFIG;
+const OPENID_NS = "http://specs.openid.net/auth/2.0";
+const IDENTIFIER_SELECT = "http://specs.openid.net/auth/2.0/identifier_select";
+
+function $(id) {
+  return document.getElementById(id);
+}
+
+function returnTo() {
+  return `${window.location.origin}/`;
+}
+
+function steamLoginUrl() {
+  const url = new URL(config.steamLoginUrl);
+  url.searchParams.set("openid.ns", OPENID_NS);
+  url.searchParams.set("openid.mode", "checkid_setup");
+  url.searchParams.set("openid.return_to", returnTo());
+  url.searchParams.set("openid.realm", returnTo());
+  url.searchParams.set("openid.identity", IDENTIFIER_SELECT);
+  url.searchParams.set("openid.claimed_id", IDENTIFIER_SELECT);
+  const chosen = $("steam-id").value.trim();
+  if (chosen) {
+    // Only the local stand-in reads this: it picks which account "signs in".
+    url.searchParams.set("steamid", chosen);
+  }
+  return url.toString();
+}
+
+function showError(message) {
+  $("status").textContent = "Sign-up failed.";
+  $("result").hidden = true;
+  $("error").textContent = message;
+  $("error").hidden = false;
+}
+
+function identityOf(customer) {
+  if (customer.steam_id) {
+    const name = customer.steam && customer.steam.name ? ` (${customer.steam.name})` : "";
+    return `Steam ${customer.steam_id}${name}`;
+  }
+  if (customer.minecraft_uuid || customer.minecraft_platform) {
+    const name = (customer.minecraft && customer.minecraft.name) || customer.name || "";
+    return `Minecraft ${customer.minecraft_platform || ""} ${name}`.replace(/\s+/g, " ").trim();
+  }
+  return customer.name || "unknown";
+}
+
+function showResult(result) {
+  const customer = result.customer;
+  $("status").textContent = result.created ? "Welcome! Your account was created." : "Welcome back!";
+  $("customer-id").textContent = customer.id;
+  $("customer-identity").textContent = identityOf(customer);
+  $("customer-created").textContent = result.created ? "new customer" : "existing customer";
+  $("token").textContent = result.token;
+  $("error").hidden = true;
+  $("result").hidden = false;
+}
+
+async function signup(body) {
+  $("status").textContent = "Signing you up...";
+  $("error").hidden = true;
+  let response;
+  try {
+    response = await fetch(`${config.apiUrl}/signup`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  } catch (error) {
+    showError(`The store API is unreachable (${error.message}).`);
+    return;
+  }
+  let payload = null;
+  try {
+    payload = await response.json();
+  } catch (error) {
+    payload = null;
+  }
+  if (!response.ok) {
+    const message = payload && (payload.message || payload.detail);
+    showError(`${response.status}: ${typeof message === "string" ? message : JSON.stringify(payload)}`);
+    return;
+  }
+  showResult(payload);
+}
+
+function steamAssertion() {
+  const params = new URLSearchParams(window.location.search);
+  if (!params.has("openid.mode")) {
+    return null;
+  }
+  const fields = {};
+  for (const [key, value] of params) {
+    if (key.startsWith("openid.")) {
+      fields[key] = value;
+    }
+  }
+  // The assertion is single-use: drop it from the address bar so a reload does not replay it.
+  window.history.replaceState(null, "", window.location.pathname);
+  return fields;
+}
+
+function start() {
+  $("steam-signin").addEventListener("click", (event) => {
+    event.preventDefault();
+    window.location.assign(steamLoginUrl());
+  });
+  $("minecraft-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    signup({ minecraft: { name: String(form.get("name")).trim(), edition: String(form.get("edition")) } });
+  });
+  const assertion = steamAssertion();
+  if (assertion === null) {
+    return;
+  }
+  if (assertion["openid.mode"] !== "id_res") {
+    showError("Steam sign-in was cancelled.");
+    return;
+  }
+  signup({ steam: assertion });
+}
+
+start();

@@ -1,0 +1,166 @@
+"""Background loops: SQS queues that stand in for S3 -> Lambda and EventBridge -> Lambda delivery,
+the EventBridge event log, the local drop folder and the report mirror."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from devstack.logs import Console
+from devstack.resources import Aws
+
+
+class Loop:
+    """A daemon thread calling ``tick`` until stopped; a failing tick is logged and retried."""
+
+    def __init__(self, name: str, tick: Callable[[], None], interval_s: float, console: Console) -> None:
+        self.name = name
+        self._tick = tick
+        self._interval = interval_s
+        self._console = console
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        failures = 0
+        while not self._stop.is_set():
+            try:
+                self._tick()
+                failures = 0
+            except Exception as exc:  # keep watching: the next tick may succeed (e.g. a file in use)
+                failures += 1
+                if failures in (1, 10) or failures % 100 == 0:
+                    self._console.line(f"{self.name}: {type(exc).__name__}: {exc}")
+            self._stop.wait(self._interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+class QueuePoller:
+    """Receives from an SQS queue (long polling) and hands each message body to a callback."""
+
+    def __init__(
+        self, name: str, aws: Aws, queue_url: str, on_message: Callable[[Any], None], console: Console
+    ) -> None:
+        self.aws = aws
+        self.queue_url = queue_url
+        self.on_message = on_message
+        self.loop = Loop(name, self.poll, 0.0, console)
+
+    def poll(self) -> None:
+        response = self.aws.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        for message in response.get("Messages", []):
+            self.on_message(json.loads(message["Body"]))
+            self.aws.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def apply_input(event: Mapping[str, Any], input_json: str | None, input_path: str | None) -> Any:
+    """A rule target's Input (constant JSON) or InputPath (a simple $.a.b path) applied to an event."""
+    if input_json is not None:
+        return json.loads(input_json)
+    if input_path:
+        value: Any = event
+        for part in input_path.removeprefix("$").strip(".").split("."):
+            if part:
+                value = value.get(part) if isinstance(value, Mapping) else None
+        return value
+    return dict(event)
+
+
+class DropWatcher:
+    """Uploads files dropped into a folder to the import bucket, then moves them to ``uploaded/``.
+
+    A file is uploaded once its size and mtime held still for one interval, so a copy in progress
+    is not uploaded half-written.
+    """
+
+    IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", "~")
+
+    def __init__(
+        self, folder: Path, aws: Aws, bucket: str, prefix: str, console: Console, interval_s: float = 0.5
+    ) -> None:
+        self.folder = folder
+        self.uploaded = folder / "uploaded"
+        self.aws = aws
+        self.bucket = bucket
+        self.prefix = prefix
+        self.console = console
+        self._seen: dict[Path, tuple[int, int]] = {}
+        self.loop = Loop("drop-folder", self.scan, interval_s, console)
+
+    def scan(self) -> None:
+        current: dict[Path, tuple[int, int]] = {}
+        for path in sorted(self.folder.iterdir()):
+            if not path.is_file() or path.name.startswith(".") or path.name.endswith(self.IGNORED_SUFFIXES):
+                continue
+            stat = path.stat()
+            current[path] = (stat.st_size, stat.st_mtime_ns)
+        for path, signature in current.items():
+            if self._seen.get(path) == signature:
+                self._upload(path)
+        self._seen = {p: s for p, s in current.items() if p.exists()}
+
+    def _upload(self, path: Path) -> None:
+        key = self.prefix + path.name
+        self.aws.s3.upload_file(str(path), self.bucket, key)
+        self.uploaded.mkdir(exist_ok=True)
+        target = self.uploaded / path.name
+        if target.exists():
+            target = self.uploaded / f"{path.stem}.{time.strftime('%Y%m%dT%H%M%S')}{path.suffix}"
+        shutil.move(str(path), target)
+        self.console.line(f"drop {path.name} -> s3://{self.bucket}/{key} (moved to {target.relative_to(self.folder)})")
+
+
+class ReportMirror:
+    """Copies new or changed objects under the reports prefix into a local folder."""
+
+    def __init__(
+        self, aws: Aws, bucket: str, prefix: str, folder: Path, console: Console, interval_s: float = 0.5
+    ) -> None:
+        self.aws = aws
+        self.bucket = bucket
+        self.prefix = prefix
+        self.folder = folder
+        self.console = console
+        self._etags: dict[str, str] = {}
+        self.loop = Loop("report-mirror", self.sync, interval_s, console)
+
+    def sync(self) -> None:
+        paginator = self.aws.s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
+            for item in page.get("Contents", []):
+                key, etag = item["Key"], item["ETag"]
+                if self._etags.get(key) == etag or key.endswith("/"):
+                    continue
+                target = self.folder / key[len(self.prefix) :]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                partial = target.with_name(target.name + ".part")
+                self.aws.s3.download_file(self.bucket, key, str(partial))
+                partial.replace(target)
+                self._etags[key] = etag
+                self.console.line(f"report s3://{self.bucket}/{key} -> {target}")
+
+
+class EventLog:
+    """Writes every event seen on the stack's buses to a JSON-lines file and a console line."""
+
+    def __init__(self, path: Path, console: Console) -> None:
+        self.path = path
+        self.console = console
+        self._lock = threading.Lock()
+
+    def record(self, bus: str, event: Any) -> None:
+        with self._lock, self.path.open("a", encoding="utf-8") as out:
+            out.write(json.dumps({"bus": bus, "event": event}, separators=(",", ":")) + "\n")
+        if isinstance(event, Mapping):
+            self.console.line(f"event {event.get('detail-type')!r} from {event.get('source')} on bus {bus}")

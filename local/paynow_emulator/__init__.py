@@ -1,0 +1,25 @@
+"""A faithful, strict in-memory emulator of PayNow's Management API Customers resource.
+
+``PayNowEmulator`` answers the 8 Customers operations plus the storefront ``GET /v1/store/customer``,
+in-process (``emu.transport()``) or over HTTP (``emu.asgi_app`` with uvicorn), with injectable
+faults (``emu.faults``) and an inspection surface (``emu.inspect``, ``/_emulator/...``).
+"""
+
+from paynow_emulator.core import Outcome, PayNowEmulator, RecordedRequest, Response
+from paynow_emulator.faults import Faults, RateLimit
+from paynow_emulator.flake import PAYNOW_EPOCH_MS, FlakeGenerator, flake_datetime, parse_flake
+from paynow_emulator.store import MinecraftAccount
+
+__all__ = [
+    "PAYNOW_EPOCH_MS",
+    "Faults",
+    "FlakeGenerator",
+    "MinecraftAccount",
+    "Outcome",
+    "PayNowEmulator",
+    "RateLimit",
+    "RecordedRequest",
+    "Response",
+    "flake_datetime",
+    "parse_flake",
+]

@@ -1,0 +1,130 @@
+"""The HTTP inspection surface under /_emulator/ (no auth, no faults) for the devstack and e2e tests."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from paynow_emulator.faults import Faults
+
+if TYPE_CHECKING:
+    from paynow_emulator.core import PayNowEmulator, Response, _Request
+
+
+def _json(status: int, payload: Any) -> Response:
+    from paynow_emulator.core import Response
+
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    return Response(status, [("content-type", "application/json; charset=utf-8")], body)
+
+
+def _error(status: int, message: str) -> Response:
+    code = {400: "bad-request", 404: "not-found", 405: "method-not-allowed"}[status]
+    return _json(status, {"status": status, "code": code, "message": message})
+
+
+def _no_content() -> Response:
+    from paynow_emulator.core import Response
+
+    return Response(204, [], b"")
+
+
+def _object_body(request: _Request) -> dict[str, Any]:
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError as exc:
+        raise ValueError(f"malformed JSON body: {exc}") from exc
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")  # noqa: TRY004 - answered as a 400
+    return body
+
+
+def handle_inspection(emulator: PayNowEmulator, request: _Request) -> Response:
+    resource = request.path.removeprefix("/_emulator").strip("/")
+    method = request.method
+    handler = _ROUTES.get(resource, {}).get(method)
+    if handler is None:
+        if resource in _ROUTES:
+            return _error(405, f"{method} not allowed on /_emulator/{resource}")
+        return _error(404, f"unknown inspection resource /_emulator/{resource}")
+    try:
+        return handler(emulator, request)
+    except ValueError as exc:
+        return _error(400, str(exc))
+
+
+def _health(emulator: PayNowEmulator, request: _Request) -> Response:
+    return _json(200, {"status": "ok", "store_id": emulator.store_id})
+
+
+def _customers(emulator: PayNowEmulator, request: _Request) -> Response:
+    customers = emulator.inspect.customers()
+    return _json(200, {"count": len(customers), "customers": customers})
+
+
+def _requests(emulator: PayNowEmulator, request: _Request) -> Response:
+    return _json(200, [asdict(seen) for seen in emulator.inspect.requests])
+
+
+def _clear_requests(emulator: PayNowEmulator, request: _Request) -> Response:
+    emulator.inspect.clear_requests()
+    return _no_content()
+
+
+def _reset(emulator: PayNowEmulator, request: _Request) -> Response:
+    emulator.inspect.reset()
+    return _no_content()
+
+
+def _get_faults(emulator: PayNowEmulator, request: _Request) -> Response:
+    return _json(200, emulator.faults.to_dict())
+
+
+def _put_faults(emulator: PayNowEmulator, request: _Request) -> Response:
+    emulator.faults = Faults.from_dict(_object_body(request))
+    return _json(200, emulator.faults.to_dict())
+
+
+def _patch_faults(emulator: PayNowEmulator, request: _Request) -> Response:
+    emulator.faults = Faults.from_dict(_object_body(request), base=emulator.faults)
+    return _json(200, emulator.faults.to_dict())
+
+
+def _clear_faults(emulator: PayNowEmulator, request: _Request) -> Response:
+    emulator.faults = Faults()
+    return _no_content()
+
+
+def _minecraft_accounts(emulator: PayNowEmulator, request: _Request) -> Response:
+    return _json(200, [account.to_dict() for account in emulator.minecraft_accounts()])
+
+
+def _add_minecraft_account(emulator: PayNowEmulator, request: _Request) -> Response:
+    body = _object_body(request)
+    missing = [name for name in ("name", "uuid") if not isinstance(body.get(name), str)]
+    if missing:
+        raise ValueError(f"missing string field(s): {', '.join(missing)}")
+    platform = body.get("platform", "java")
+    account = emulator.add_minecraft_account(body["name"], body["uuid"], str(platform))
+    return _json(201, account.to_dict())
+
+
+def _add_steam_profile(emulator: PayNowEmulator, request: _Request) -> Response:
+    body = _object_body(request)
+    missing = [name for name in ("steam_id", "name", "avatar_url") if not isinstance(body.get(name), str)]
+    if missing:
+        raise ValueError(f"missing string field(s): {', '.join(missing)}")
+    emulator.set_steam_profile(body["steam_id"], body["name"], body["avatar_url"])
+    return _no_content()
+
+
+_ROUTES = {
+    "health": {"GET": _health},
+    "customers": {"GET": _customers},
+    "requests": {"GET": _requests, "DELETE": _clear_requests},
+    "reset": {"POST": _reset},
+    "faults": {"GET": _get_faults, "PUT": _put_faults, "PATCH": _patch_faults, "DELETE": _clear_faults},
+    "minecraft-accounts": {"GET": _minecraft_accounts, "POST": _add_minecraft_account},
+    "steam-profiles": {"POST": _add_steam_profile},
+}

@@ -1,0 +1,109 @@
+"""`sam build` succeeds without Docker or a local python3.13 and produces an arm64, cp313 artifact.
+
+The layer's wheels come from the package index (as `make build` and Lambda deployments need), so this
+check needs the same registry access as bootstrapping .venv; it takes a few seconds."""
+
+from __future__ import annotations
+
+import email.parser
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.utils import canonicalize_name
+
+from .cfn_template import FUNCTION_DIRS, ROOT, TEMPLATE_PATH, CfnLoader, find_tool
+from .layer_requirements import RUNTIME_PROVIDED, pinned_requirements, runtime_imports
+
+pytestmark = pytest.mark.infra
+
+ELF_MAGIC = b"\x7fELF"
+EM_AARCH64 = 183
+LAYER_UNZIPPED_LIMIT = 250 * 1024 * 1024
+# Top-level modules of the distributions in RUNTIME_PROVIDED.
+RUNTIME_MODULES = {"boto3", "botocore", "s3transfer", "urllib3", "dateutil", "six"}
+
+
+def _elf_machine(path: Path) -> int:
+    header = path.read_bytes()[:20]
+    assert header[:4] == ELF_MAGIC, f"{path} is not an ELF file"
+    # e_ident[EI_DATA] == 1: little-endian header fields.
+    return int.from_bytes(header[18:20], "little" if header[5] == 1 else "big")
+
+
+@pytest.fixture(scope="module")
+def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sam-build") / "build"
+    env = {
+        **os.environ,
+        "SAM_CLI_TELEMETRY": "0",
+        # The layer Makefile runs pip with this interpreter; any python >= 3.11 with pip will do.
+        "PYTHON": sys.executable,
+    }
+    result = subprocess.run(
+        [find_tool("sam"), "build", "--template-file", str(TEMPLATE_PATH), "--build-dir", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=280,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-4000:]
+    assert "Build Succeeded" in result.stdout + result.stderr
+    return out
+
+
+def test_built_template_points_at_the_built_artifacts(build_dir: Path) -> None:
+    built = yaml.load((build_dir / "template.yaml").read_text(encoding="utf-8"), Loader=CfnLoader)
+    resources = built["Resources"]
+    assert resources["SharedLayer"]["Properties"]["ContentUri"] == "SharedLayer"
+    for name in FUNCTION_DIRS:
+        assert resources[name]["Properties"]["CodeUri"] == name
+        assert (build_dir / name / "app.py").is_file()
+
+
+def test_layer_holds_the_code_and_the_pinned_distributions(build_dir: Path) -> None:
+    python = build_dir / "SharedLayer" / "python"
+    assert (python / "paynow" / "client.py").is_file()
+    assert (python / "customers" / "__init__.py").is_file()
+    installed = {}
+    for dist_info in python.glob("*.dist-info"):
+        fields = email.parser.HeaderParser().parsestr((dist_info / "METADATA").read_text(encoding="utf-8"))
+        installed[canonicalize_name(fields["Name"])] = fields["Version"]
+    pinned = {
+        name: next(iter(requirement.specifier)).version for name, requirement in pinned_requirements().items()
+    }
+    assert installed == pinned
+    assert not set(installed) & RUNTIME_PROVIDED
+    assert not list(python.rglob("__pycache__")), "bytecode from the build machine's python must not ship"
+    size = sum(path.stat().st_size for path in python.rglob("*") if path.is_file())
+    assert size < LAYER_UNZIPPED_LIMIT // 2
+
+
+def test_native_extensions_are_for_lambda_arm64_python_313(build_dir: Path) -> None:
+    extensions = list((build_dir / "SharedLayer" / "python").rglob("*.so"))
+    assert any(path.name.startswith("_pydantic_core") for path in extensions)
+    for path in extensions:
+        assert path.name.endswith((".cpython-313-aarch64-linux-gnu.so", ".abi3.so")), path.name
+        assert _elf_machine(path) == EM_AARCH64, f"{path.name} is not an arm64 binary"
+
+
+def test_every_import_of_the_shipped_code_resolves_in_lambda(build_dir: Path) -> None:
+    """What the functions and the layer import is in the layer, the standard library or the runtime."""
+    layer = build_dir / "SharedLayer" / "python"
+    assert not (layer / "customers" / "importer" / "cli.py").exists(), "the operator CLI is not shipped"
+    shipped = sorted((layer / "paynow").rglob("*.py")) + sorted((layer / "customers").rglob("*.py"))
+    shipped += [path for name in FUNCTION_DIRS for path in sorted((build_dir / name).glob("*.py"))]
+    assert len(shipped) > len(FUNCTION_DIRS)
+    for path in shipped:
+        siblings = {sibling.stem for sibling in path.parent.glob("*.py")}
+        for module in runtime_imports(path) - set(sys.stdlib_module_names) - RUNTIME_MODULES - siblings:
+            in_layer = (layer / module).is_dir() or (layer / f"{module}.py").is_file()
+            assert in_layer, (
+                f"{path.relative_to(build_dir)} imports {module}, which Lambda would not find: "
+                "add its distribution to layers/shared/requirements.txt"
+            )

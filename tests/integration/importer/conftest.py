@@ -1,0 +1,197 @@
+"""The import against moto (S3, DynamoDB, SQS, EventBridge) and the PayNow emulator (in-process)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import pytest
+from customers.adapters.import_checkpoints import DynamoCheckpointStore
+from customers.adapters.import_events import ImportEventPublisher
+from customers.adapters.s3_import import S3ObjectSource, S3ReportStore
+from customers.importer.engine import EngineOptions
+from customers.importer.report import Summary
+from customers.importer.requests import ImportRequest
+from customers.importer.sender import ExistingMode
+from customers.importer.service import ImportService, ServiceConfig
+from moto import mock_aws
+from paynow.client import PayNowClient
+from paynow.deadline import Deadline
+from paynow.retry import RetryPolicy
+from paynow_emulator import PayNowEmulator
+
+REGION = "us-east-1"
+BUCKET = "paynow-customers-import"
+TABLE = "paynow-customers-state"
+BUS = "paynow-customers"
+
+
+class RecordingContinuer:
+    """Stands in for the Lambda self-invoke: keeps the payloads so the test can deliver them."""
+
+    def __init__(self) -> None:
+        self.payloads: list[dict[str, Any]] = []
+
+    def continue_import(self, payload: Mapping[str, Any]) -> None:
+        self.payloads.append(dict(payload))
+
+
+@dataclass
+class Stack:
+    emu: PayNowEmulator
+    s3: Any
+    sqs: Any
+    queue_url: str
+    client: PayNowClient
+    continuer: RecordingContinuer = field(default_factory=RecordingContinuer)
+
+    def put(self, key: str, data: bytes | str) -> str:
+        body = data.encode() if isinstance(data, str) else data
+        return self.s3.put_object(Bucket=BUCKET, Key=key, Body=body)["VersionId"]
+
+    def service(
+        self,
+        *,
+        mode: ExistingMode = ExistingMode.SKIP,
+        concurrency: int = 3,
+        hop_reserve_seconds: float = 0.0,
+        max_hops: int = 50,
+        options: EngineOptions | None = None,
+        lease_seconds: float = 120.0,
+    ) -> ImportService:
+        return ImportService(
+            source=S3ObjectSource(self.s3),
+            reports=S3ReportStore(self.s3, BUCKET),
+            checkpoints=self.checkpoints(),
+            api=self.client,
+            events=ImportEventPublisher(boto3.client("events", region_name=REGION), BUS),
+            continuer=self.continuer,
+            config=ServiceConfig(
+                bucket=BUCKET,
+                existing_mode=mode,
+                concurrency=concurrency,
+                hop_reserve_seconds=hop_reserve_seconds,
+                max_hops=max_hops,
+                lease_seconds=lease_seconds,
+            ),
+            options=options,
+        )
+
+    def checkpoints(self) -> DynamoCheckpointStore:
+        return DynamoCheckpointStore(boto3.client("dynamodb", region_name=REGION), TABLE)
+
+    def run(self, key: str, service: ImportService | None = None, *, seconds: float = 120.0, **kwargs: Any) -> Summary:
+        service = service or self.service(**kwargs)
+        return service.handle(
+            ImportRequest(bucket=BUCKET, key=key), deadline=Deadline.after(seconds), owner=str(uuid.uuid4())
+        )
+
+    def report(self, summary: Summary) -> list[list[str]]:
+        assert summary.rejected_report is not None
+        key = summary.rejected_report.removeprefix(f"s3://{BUCKET}/")
+        body = self.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read().decode("utf-8-sig")
+        return list(csv.reader(io.StringIO(body)))
+
+    def summary_object(self, summary: Summary) -> dict[str, Any]:
+        assert summary.summary_report is not None
+        key = summary.summary_report.removeprefix(f"s3://{BUCKET}/")
+        return json.loads(self.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+
+    def events(self) -> list[dict[str, Any]]:
+        seen = []
+        while batch := self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", []):
+            seen.extend(json.loads(m["Body"]) for m in batch)
+            self.sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)],
+            )
+        return seen
+
+    def calls(self, operation: str) -> int:
+        return len(self.emu.inspect.requests_for(operation))
+
+    def customers_by(self, field_name: str) -> dict[str, list[dict[str, Any]]]:
+        found: dict[str, list[dict[str, Any]]] = {}
+        for customer in self.emu.inspect.customers():
+            if customer.get(field_name):
+                found.setdefault(customer[field_name], []).append(customer)
+        return found
+
+
+def provision(s3: Any) -> tuple[Any, str]:
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    ddb = boto3.client("dynamodb", region_name=REGION)
+    ddb.create_table(
+        TableName=TABLE,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    events = boto3.client("events", region_name=REGION)
+    events.create_event_bus(Name=BUS)
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue_url = sqs.create_queue(QueueName="import-events")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="imports", EventBusName=BUS, EventPattern=json.dumps({"source": ["paynow.customers"]}))
+    events.put_targets(Rule="imports", EventBusName=BUS, Targets=[{"Id": "q", "Arn": arn}])
+    return sqs, queue_url
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+def fast_retry() -> RetryPolicy:
+    return RetryPolicy(base_delay=0.001, max_delay=0.01)
+
+
+@pytest.fixture
+def stack(aws_env: None) -> Iterator[Stack]:
+    emu = PayNowEmulator()
+    client = PayNowClient(
+        emu.store_id, emu.api_key, base_url="https://api.paynow.test", transport=emu.transport(), retry=fast_retry()
+    )
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        sqs, queue_url = provision(s3)
+        yield Stack(emu=emu, s3=s3, sqs=sqs, queue_url=queue_url, client=client)
+    client.close()
+
+
+def steam(n: int) -> str:
+    return str(76561198000000000 + n)
+
+
+def csv_text(header: list[str], rows: list[list[str]], *, delimiter: str = ",", newline: str = "\n") -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=newline)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def assert_invariant(summary: Summary) -> None:
+    c = summary.counts
+    assert c.created + c.existing + c.updated + c.rejected + c.duplicates_in_file == c.total
+
+
+def assert_no_duplicates(stack: Stack) -> None:
+    for field_name in ("steam_id", "minecraft_uuid", "xbox_xuid"):
+        dupes = {k: len(v) for k, v in stack.customers_by(field_name).items() if len(v) > 1}
+        assert dupes == {}, f"{field_name} created more than once: {dupes}"

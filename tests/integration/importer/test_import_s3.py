@@ -1,0 +1,246 @@
+"""The import end to end: S3 object in, customers in the emulator, report and event out."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import BUCKET, Stack, assert_invariant, assert_no_duplicates, csv_text, steam
+from customers.importer.engine import EngineOptions
+from customers.importer.report import ImportStatus
+from customers.importer.sender import ExistingMode
+from paynow.models import CustomerUpsert
+
+UUID_A = "069a79f4-44e9-4726-a5be-fca90e38aaf5"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "steam_id,name\n76561198000000001,Zo\u00eb\n76561198000000002,Ann\n".encode(),
+        b"\xef\xbb\xbf" + "steam_id,name\r\n76561198000000001,Zo\u00eb\r\n76561198000000002,Ann\r\n".encode(),
+        "steam_id;name\n76561198000000001;Zo\u00eb\n76561198000000002;Ann\n".encode("cp1252"),
+        "SteamID\tName\n76561198000000001\tZo\u00eb\n\n\n76561198000000002\tAnn\n".encode(),
+        'steam id,name\r\n"76561198000000001","Zo\u00eb"\r\n\r\n"76561198000000002","Ann"'.encode(),
+    ],
+    ids=["utf8", "bom-crlf", "cp1252-semicolon", "tab-blank-lines", "quoted-no-final-newline"],
+)
+def test_csv_dialects(stack: Stack, data: bytes) -> None:
+    stack.put("incoming/a.csv", data)
+    summary = stack.run("incoming/a.csv")
+    assert summary.status is ImportStatus.COMPLETED
+    assert (summary.counts.total, summary.counts.created) == (2, 2)
+    names = {c["steam_id"]: c["name"] for c in stack.emu.inspect.customers()}
+    assert names == {steam(1): "Zo\u00eb", steam(2): "Ann"}
+
+
+def test_embedded_newlines_and_a_late_cp1252_byte(stack: Stack) -> None:
+    rows = [[steam(i), f"n{i}"] for i in range(1, 700)]
+    text = csv_text(["steam_id", "name"], rows).encode() + f'{steam(900)},"Ren\u00e9e\nLine 2"\n'.encode("cp1252")
+    stack.put("incoming/late.csv", text)
+    summary = stack.run("incoming/late.csv")
+    assert summary.counts.created == 700
+    assert summary.encoding == "utf-8 with 1 cp1252 lines"
+    assert stack.customers_by("steam_id")[steam(900)][0]["name"] == "Ren\u00e9e\nLine 2"
+
+
+def test_aliases_metadata_columns_and_unknown_columns(stack: Stack) -> None:
+    data = csv_text(
+        ["Steam ID", "UUID", "XUID", "Username", "Platform", "metadata.tier", "Metadata.Source", "email"],
+        [
+            [steam(1), "", "", "Ann", "", "gold", "shopify", "a@example.com"],
+            ["", UUID_A.replace("-", "").upper(), "", "Notch", "JAVA", "", "", ""],
+            ["", "", "2535411111111111", "", "", "silver", "", ""],
+        ],
+    )
+    stack.put("incoming/aliases.csv", data)
+    summary = stack.run("incoming/aliases.csv")
+    assert summary.counts.created == 3
+    assert summary.unknown_columns == ["email"]
+    by_steam = stack.customers_by("steam_id")[steam(1)][0]
+    assert by_steam["metadata"] == {"tier": "gold", "Source": "shopify"}
+    mc = stack.customers_by("minecraft_uuid")[UUID_A][0]
+    assert (mc["name"], mc.get("minecraft_platform")) == ("Notch", "java")
+    assert stack.customers_by("xbox_xuid")["2535411111111111"][0]["metadata"] == {"tier": "silver"}
+
+
+def test_each_rejection_reason_is_reported_with_line_values_and_reason(stack: Stack) -> None:
+    header = ["steam_id", "uuid", "name", "platform", "metadata.note"]
+    rows = [
+        [steam(1), "", "ok", "", ""],
+        ["7.65612E+16", "", "excel", "", ""],
+        ["76561198000000002.0", "", "excel2", "", ""],
+        ["123", "", "range", "", ""],
+        ["", "zz", "uuid", "", ""],
+        ["", "", "no id", "", ""],
+        [steam(3), "", "plat", "ps5", ""],
+        [steam(4), "", "n" * 51, "", ""],
+        [steam(5), "", "meta", "", "m" * 501],
+        [steam(6), "", "extra", "", "", "surprise"],
+        [steam(1), "", "dup", "", ""],
+    ]
+    stack.put("incoming/bad.csv", csv_text(header, rows))
+    summary = stack.run("incoming/bad.csv")
+    assert_invariant(summary)
+    assert summary.counts.model_dump(exclude={"valid"}) == {
+        "total": 11,
+        "created": 1,
+        "existing": 0,
+        "updated": 0,
+        "rejected": 9,
+        "duplicates_in_file": 1,
+    }
+    report = stack.report(summary)
+    assert report[0] == ["line", "reason_code", "reason", *header]
+    codes = {int(r[0]): r[1] for r in report[1:]}
+    assert codes == {
+        3: "invalid_steam_id",
+        4: "invalid_steam_id",
+        5: "invalid_steam_id",
+        6: "invalid_minecraft_uuid",
+        7: "no_identifier",
+        8: "invalid_platform",
+        9: "invalid_name",
+        10: "invalid_metadata",
+        11: "too_many_fields",
+        12: "duplicate_in_file",
+    }
+    assert report[1][3:] == ["7.65612E+16", "", "excel", "", ""]
+    assert "duplicate of line 2" in report[-1][2]
+    assert stack.emu.inspect.count() == 1
+
+
+def test_formula_injection_is_neutralised_in_the_report(stack: Stack) -> None:
+    rows = [["=HYPERLINK(\"http://evil\")", "+cmd", "@SUM(1)"], ["-1", "\tx", "ok"]]
+    stack.put("incoming/evil.csv", csv_text(["steam_id", "name", "=cmd"], rows))
+    summary = stack.run("incoming/evil.csv")
+    report = stack.report(summary)
+    assert report[0][-1] == "'=cmd"
+    assert report[1][3:] == ["'=HYPERLINK(\"http://evil\")", "'+cmd", "'@SUM(1)"]
+    assert report[2][3:] == ["'-1", "'\tx", "ok"]
+
+
+def test_file_without_identifier_column_is_rejected_before_any_paynow_call(stack: Stack) -> None:
+    stack.put("incoming/noid.csv", "name,email\nAnn,a@example.com\n")
+    summary = stack.run("incoming/noid.csv")
+    assert summary.status is ImportStatus.REJECTED
+    assert summary.error is not None
+    assert "no identifier column" in summary.error
+    assert stack.emu.inspect.requests == []
+    assert stack.summary_object(summary)["status"] == "rejected"
+    events = stack.events()
+    assert [e["detail-type"] for e in events] == ["Import Failed"]
+    assert events[0]["detail"]["error"] == summary.error
+
+
+def test_existing_customers_skip_mode(stack: Stack) -> None:
+    existing = stack.client.create_customer(CustomerUpsert(steam_id=steam(2), name="Old"))
+    stack.put("incoming/skip.csv", csv_text(["steam_id", "name"], [[steam(i), f"New{i}"] for i in range(1, 4)]))
+    summary = stack.run("incoming/skip.csv", mode=ExistingMode.SKIP)
+    assert (summary.counts.created, summary.counts.existing, summary.counts.updated) == (2, 1, 0)
+    assert stack.emu.inspect.customer(existing.id)["name"] == "Old"
+    assert_no_duplicates(stack)
+
+
+def test_existing_customers_update_mode(stack: Stack) -> None:
+    existing = stack.client.create_customer(CustomerUpsert(steam_id=steam(2), name="Old", metadata={"a": "1"}))
+    rows = [[steam(i), f"New{i}", "vip"] for i in range(1, 4)]
+    stack.put("incoming/update.csv", csv_text(["steam_id", "name", "metadata.tier"], rows))
+    summary = stack.run("incoming/update.csv", mode=ExistingMode.UPDATE)
+    assert (summary.counts.created, summary.counts.existing, summary.counts.updated) == (2, 0, 1)
+    updated = stack.emu.inspect.customer(existing.id)
+    assert (updated["name"], updated["metadata"]) == ("New2", {"tier": "vip"})
+    assert stack.calls("update") == 1
+
+
+def test_a_conflict_does_not_sink_the_rest_of_the_chunk(stack: Stack) -> None:
+    a = stack.client.create_customer(CustomerUpsert(steam_id=steam(500)))
+    b = stack.client.create_customer(CustomerUpsert(minecraft_uuid=UUID_A))
+    rows = [[steam(i), ""] for i in range(1, 200)]
+    rows.insert(120, [steam(500), UUID_A])  # its two ids belong to two different customers
+    stack.put("incoming/conflict.csv", csv_text(["steam_id", "uuid"], rows))
+    summary = stack.run("incoming/conflict.csv")
+    assert_invariant(summary)
+    assert (summary.counts.created, summary.counts.rejected) == (199, 1)
+    rejected = stack.report(summary)[1]
+    assert rejected[1] == "conflict"
+    assert a.id in rejected[2]
+    assert b.id in rejected[2]
+    assert stack.emu.inspect.count() == 201
+    assert_no_duplicates(stack)
+
+
+def test_redelivered_event_imports_once_and_a_new_version_is_a_new_import(stack: Stack) -> None:
+    stack.put("incoming/again.csv", csv_text(["steam_id"], [[steam(i)] for i in range(1, 11)]))
+    first = stack.run("incoming/again.csv")
+    calls = len(stack.emu.inspect.requests)
+    second = stack.run("incoming/again.csv")
+    assert second == first
+    assert len(stack.emu.inspect.requests) == calls
+    assert [e["detail-type"] for e in stack.events()] == ["Import Completed"]
+    stack.put("incoming/again.csv", csv_text(["steam_id"], [[steam(i)] for i in range(5, 16)]))
+    third = stack.run("incoming/again.csv")
+    assert third.import_id != first.import_id
+    assert (third.counts.created, third.counts.existing) == (5, 6)
+    assert stack.emu.inspect.count() == 15
+
+
+def test_completed_event_carries_the_summary(stack: Stack) -> None:
+    stack.put("incoming/ev.csv", csv_text(["steam_id"], [[steam(1)], ["bad"]]))
+    summary = stack.run("incoming/ev.csv")
+    (event,) = stack.events()
+    assert event["source"] == "paynow.customers"
+    assert event["detail-type"] == "Import Completed"
+    assert event["detail"]["counts"] == summary.counts.model_dump()
+    assert event["detail"]["rejected_report"] == summary.rejected_report
+    assert stack.summary_object(summary) == event["detail"]
+
+
+def test_crash_between_chunks_resumes_without_creating_twice(stack: Stack) -> None:
+    rows = [[steam(i), f"n{i}"] for i in range(1, 2001)]
+    rows[1500] = ["garbage", "x"]
+    rows[1700] = [steam(3), "dup of line 4"]
+    stack.put("incoming/crash.csv", csv_text(["steam_id", "name"], rows))
+    checkpoints = 0
+
+    def die_after_three(state: object) -> None:
+        nonlocal checkpoints
+        checkpoints += 1
+        if checkpoints == 3:
+            raise SystemExit("invocation killed")
+
+    with pytest.raises(SystemExit):
+        stack.run("incoming/crash.csv", concurrency=4, options=EngineOptions(on_checkpoint=die_after_three))
+    created_before = stack.emu.inspect.count()
+    assert 0 < created_before < 1998
+    # The next delivery comes after the dead invocation's lease ran out.
+    summary = stack.run("incoming/crash.csv", concurrency=4, lease_seconds=0.0)
+    assert summary.status is ImportStatus.COMPLETED
+    assert summary.hops == 2
+    assert_invariant(summary)
+    assert (summary.counts.total, summary.counts.rejected, summary.counts.duplicates_in_file) == (2000, 1, 1)
+    assert summary.counts.created + summary.counts.existing == 1998
+    assert stack.emu.inspect.count() == 1998
+    assert_no_duplicates(stack)
+    lines = sorted(int(r[0]) for r in stack.report(summary)[1:])
+    assert lines == [1502, 1702]
+
+
+def test_self_continuation_with_bounded_hops(stack: Stack) -> None:
+    stack.put("incoming/hops.csv", csv_text(["steam_id"], [[steam(i)] for i in range(1, 1001)]))
+    service = stack.service(hop_reserve_seconds=119.0)  # every hop stops after its first segments
+    summary = stack.run("incoming/hops.csv", service, seconds=119.5)
+    assert summary.status is ImportStatus.RUNNING
+    hops = 1
+    while stack.continuer.payloads:
+        payload = stack.continuer.payloads.pop()
+        assert payload["continuation"]["bucket"] == BUCKET
+        from customers.importer.requests import parse_event
+
+        (request,) = parse_event(payload)
+        summary = service.handle(request, deadline=__import__("paynow.deadline").deadline.Deadline.after(119.3),
+                                 owner=f"hop{hops}")
+        hops += 1
+        assert hops < 100
+    assert summary.status is ImportStatus.COMPLETED
+    assert summary.hops == hops
+    assert summary.counts.created == 1000
+    assert stack.emu.inspect.count() == 1000

@@ -1,0 +1,72 @@
+"""50 simultaneous signups of one identity, each in its own "sandbox".
+
+A sandbox here is a separately built signup service (its own PayNow client, boto3 clients and
+Steam client) sharing the emulator and moto's DynamoDB, as 50 Lambda sandboxes share PayNow and
+the state table. The Powertools resolver is left out on purpose: it keeps the current event in
+class attributes (one invocation per process, as in Lambda), so threads cannot share a process
+through it; the race being tested lives below it.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from customers.api import runtime
+from customers.identity import SignupRequest
+from customers.signup_settings import SignupSettings
+from paynow.deadline import Deadline
+from conftest import ORIGIN, Stack
+from paynow_emulator import Faults
+
+N = 50
+
+
+def _run_concurrently(stack: Stack, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    settings = SignupSettings.from_environment()
+    sandboxes = [
+        runtime.build_signup_service(
+            settings, paynow_transport=stack.emu.transport(), steam_transport=stack.steam.transport()
+        )
+        for _ in bodies
+    ]
+    barrier = threading.Barrier(len(bodies))
+    results: list[dict[str, Any]] = [{} for _ in bodies]
+
+    def run(i: int) -> None:
+        request = SignupRequest.model_validate(bodies[i])
+        barrier.wait()
+        try:
+            response = sandboxes[i].signup(request, deadline=Deadline.after(runtime.API_GATEWAY_BUDGET_SECONDS))
+            results[i] = response.model_dump(mode="json")
+        except Exception as error:
+            results[i] = {"error": repr(error)}
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(bodies))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+@pytest.mark.parametrize("kind", ["steam", "minecraft_java"])
+def test_fifty_concurrent_signups_create_one_customer(stack: Stack, kind: str) -> None:
+    # A little latency widens the window between lookup and create, where duplicates are born.
+    stack.emu.faults = Faults(latency_s=0.02)
+    if kind == "steam":
+        bodies = [{"steam": stack.steam.mint(f"{ORIGIN}/cb", steam_id="76561198012345678")} for _ in range(N)]
+    else:
+        bodies = [{"minecraft": {"name": "Notch", "edition": "java"}} for _ in range(N)]
+
+    results = _run_concurrently(stack, bodies)
+
+    assert [r for r in results if "error" in r] == []
+    assert stack.emu.inspect.count() == 1
+    assert {r["customer"]["id"] for r in results} == {stack.emu.inspect.customers()[0]["id"]}
+    assert sum(r["created"] for r in results) == 1
+    assert len({r["token"] for r in results}) == N
+    creates = [r for r in stack.paynow_calls() if r.operation == "create"]
+    assert len(creates) == 1
+    assert len(stack.published_events()) == 1

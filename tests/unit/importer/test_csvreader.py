@@ -1,0 +1,98 @@
+import io
+
+import pytest
+from customers.importer.csvreader import (
+    MAX_RECORD_LINES,
+    CsvFileError,
+    Position,
+    RecordReader,
+    read_header,
+    sniff_delimiter,
+)
+
+
+def _stream(data: bytes) -> io.BufferedReader:
+    return io.BufferedReader(io.BytesIO(data))
+
+
+def _read(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]], RecordReader]:
+    header = read_header(_stream(data))
+    stream = _stream(data)
+    stream.seek(header.end.offset)
+    reader = RecordReader(stream, header.end, header.delimiter)
+    return header.fields, [(r.line, r.fields) for r in reader], reader
+
+
+@pytest.mark.parametrize(
+    ("data", "expected_header", "expected_rows"),
+    [
+        (b"steam_id,name\n1,Ann\n", ["steam_id", "name"], [(2, ["1", "Ann"])]),
+        (b"\xef\xbb\xbfsteam_id,name\r\n1,Ann\r\n", ["steam_id", "name"], [(2, ["1", "Ann"])]),
+        (b"steam_id;name\n1;Ann\n", ["steam_id", "name"], [(2, ["1", "Ann"])]),
+        (b"steam_id\tname\n1\tAnn\n", ["steam_id", "name"], [(2, ["1", "Ann"])]),
+        ("steam_id,name\n1,Zoë\n".encode("cp1252"), ["steam_id", "name"], [(2, ["1", "Zoë"])]),
+        (b'steam_id,name\n1,"two\r\nlines"\n2,B\n', ["steam_id", "name"], [(2, ["1", "two\r\nlines"]), (4, ["2", "B"])]),
+        (b"steam_id,name\n\n1,A\n\r\n  \n,\n2,B", ["steam_id", "name"], [(3, ["1", "A"]), (7, ["2", "B"])]),
+        (b"\n\nsteam_id,name\n1,A\n", ["steam_id", "name"], [(4, ["1", "A"])]),
+    ],
+    ids=["utf8", "bom-crlf", "semicolon", "tab", "cp1252", "embedded-newline", "blank-lines", "leading-blank"],
+)
+def test_dialects(data: bytes, expected_header: list[str], expected_rows: list[tuple[int, list[str]]]) -> None:
+    header, rows, _ = _read(data)
+    assert header == expected_header
+    assert rows == expected_rows
+
+
+def test_cp1252_byte_late_in_a_utf8_file_is_decoded_not_fatal() -> None:
+    body = b"".join(b"7656119800%07d,name%d\n" % (i, i) for i in range(5000))
+    data = b"steam_id,name\n" + body + "7656119899999999,Ren\u00e9e\n".encode("cp1252") + "1,Jos\u00e9\n".encode()
+    _, rows, reader = _read(data)
+    assert rows[-2][1] == ["7656119899999999", "Ren\u00e9e"]
+    assert rows[-1][1] == ["1", "Jos\u00e9"]
+    assert reader.cp1252_lines == 1
+
+
+def test_resuming_at_a_record_end_yields_exactly_the_remaining_records() -> None:
+    data = b'steam_id,name\r\n1,a\r\n2,"b\nb"\r\n\r\n3,c\r\n4,d'
+    header = read_header(_stream(data))
+    stream = _stream(data)
+    stream.seek(header.end.offset)
+    records = list(RecordReader(stream, header.end, ","))
+    for index, record in enumerate(records):
+        resumed = _stream(data)
+        resumed.seek(record.end.offset)
+        rest = list(RecordReader(resumed, Position(record.end.offset, record.end.line), ","))
+        assert [(r.line, r.fields) for r in rest] == [(r.line, r.fields) for r in records[index + 1 :]]
+
+
+def test_unclosed_quote_is_one_malformed_record_and_reading_continues() -> None:
+    lines = b"".join(b"x%d\n" % i for i in range(MAX_RECORD_LINES + 10))
+    data = b'steam_id,name\n1,"never closed\n' + lines + b"2,ok\n"
+    _, _, _ = _read(data)
+    header = read_header(_stream(data))
+    stream = _stream(data)
+    stream.seek(header.end.offset)
+    records = list(RecordReader(stream, header.end, ","))
+    assert records[0].error is not None
+    assert "unclosed quote" in records[0].error
+    assert records[0].line == 2
+    assert records[-1].fields == ["2", "ok"]
+
+
+@pytest.mark.parametrize("data", [b"\xff\xfes\x00t\x00", b"\xfe\xff\x00s", b"s\x00t\x00e\x00"])
+def test_utf16_is_refused_with_advice(data: bytes) -> None:
+    with pytest.raises(CsvFileError, match="UTF-16"):
+        read_header(_stream(data))
+
+
+def test_empty_file_is_refused() -> None:
+    with pytest.raises(CsvFileError, match="empty"):
+        read_header(_stream(b"\n\r\n"))
+
+
+@pytest.mark.parametrize(
+    ("line", "delimiter"),
+    [("a,b;c", ","), ("a;b;c,d", ";"), ("a\tb\tc", "\t"), ("single", ","), ('"x;y",b,c', ",")],
+)
+def test_sniff_delimiter(line: str, delimiter: str) -> None:
+    assert sniff_delimiter(line) == delimiter

@@ -1,0 +1,73 @@
+import pytest
+from customers.importer.columns import map_header
+from customers.importer.rows import Rejection, RejectCode, RowValidator, ValidRow
+
+HEADER = ["steam_id", "uuid", "xuid", "name", "platform", "metadata.tier"]
+STEAM = "76561198000000001"
+UUID = "069A79F444E94726A5BEFCA90E38AAF5"
+
+
+def _validate(values: list[str], header: list[str] = HEADER) -> ValidRow | Rejection:
+    return RowValidator(map_header(header)).validate(7, values)
+
+
+def test_valid_row_is_normalised() -> None:
+    row = _validate([f" {STEAM} ", UUID, "2535411111111111", " Ann ", "Java", " gold "])
+    assert isinstance(row, ValidRow)
+    assert row.body == {
+        "steam_id": STEAM,
+        "minecraft_uuid": "069a79f4-44e9-4726-a5be-fca90e38aaf5",
+        "xbox_xuid": "2535411111111111",
+        "name": "Ann",
+        "minecraft_platform": "java",
+        "metadata": {"tier": "gold"},
+    }
+    assert row.upsert().to_body() == row.body
+    assert row.identity_keys == (
+        f"steam_id:{STEAM}",
+        "minecraft_uuid:069a79f4-44e9-4726-a5be-fca90e38aaf5",
+        "xbox_xuid:2535411111111111",
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "code", "fragment"),
+    [
+        (["7.65612E+16", "", "", "", "", ""], RejectCode.INVALID_STEAM_ID, "format the column as Text"),
+        (["76561198000000001.0", "", "", "", "", ""], RejectCode.INVALID_STEAM_ID, "decimal point"),
+        (["76561197960265727", "", "", "", "", ""], RejectCode.INVALID_STEAM_ID, "range"),
+        (["abc", "", "", "", "", ""], RejectCode.INVALID_STEAM_ID, "digits"),
+        (["", "not-a-uuid", "", "", "", ""], RejectCode.INVALID_MINECRAFT_UUID, "hex digits"),
+        (["", "", "2.53541E+15", "", "", ""], RejectCode.INVALID_XBOX_XUID, "notation"),
+        (["", "", "", "Ann", "", ""], RejectCode.NO_IDENTIFIER, "no identifier"),
+        ([STEAM, "", "", "", "pocket", ""], RejectCode.INVALID_PLATFORM, "unknown, java, bedrock"),
+        ([STEAM, "", "", "x" * 51, "", ""], RejectCode.INVALID_NAME, "limit is 50"),
+        ([STEAM, "", "", "", "", "v" * 501], RejectCode.INVALID_METADATA, "limit is 500"),
+        ([STEAM, "", "", "", "", "", "extra"], RejectCode.TOO_MANY_FIELDS, "7 fields"),
+        ([STEAM, "", "", "Jos\ufffd", "", ""], RejectCode.UNDECODABLE, "neither UTF-8"),
+    ],
+)
+def test_rejections(values: list[str], code: RejectCode, fragment: str) -> None:
+    result = _validate(values)
+    assert isinstance(result, Rejection)
+    assert result.code is code
+    assert fragment in result.reason
+    assert result.line == 7
+
+
+def test_metadata_key_and_count_limits() -> None:
+    long_key = "k" * 41
+    result = _validate([STEAM, f"v{long_key}"[1:]], ["steam_id", f"metadata.{long_key}"])
+    assert isinstance(result, Rejection)
+    assert result.code is RejectCode.INVALID_METADATA
+    header = ["steam_id", *(f"metadata.k{i}" for i in range(51))]
+    result = _validate([STEAM, *("v" for _ in range(51))], header)
+    assert isinstance(result, Rejection)
+    assert "51 metadata entries" in result.reason
+    ok = _validate([STEAM, *("v" for _ in range(50)), ""], header)
+    assert isinstance(ok, ValidRow)
+
+
+def test_short_rows_are_padded_and_trailing_empty_cells_ignored() -> None:
+    assert isinstance(_validate([STEAM]), ValidRow)
+    assert isinstance(_validate([STEAM, "", "", "", "", "", "", ""]), ValidRow)
