@@ -17,13 +17,16 @@ $(STAMP): pyproject.toml
 
 # SAM CLI and checkov pin their own dependency trees; each lives in its own venv so neither
 # dictates versions to the application.
+# Only the two entry points go on PATH (.tools/bin), never the tool venvs' own python3/pip.
 $(SAM):
 	$(PYTHON) -m venv $(TOOLS)/sam
 	$(TOOLS)/sam/bin/pip install --quiet aws-sam-cli==1.170.0
+	mkdir -p $(TOOLS)/bin && ln -sf ../sam/bin/sam $(TOOLS)/bin/sam
 
 $(CHECKOV):
 	$(PYTHON) -m venv $(TOOLS)/checkov
 	$(TOOLS)/checkov/bin/pip install --quiet checkov==3.3.30
+	mkdir -p $(TOOLS)/bin && ln -sf ../checkov/bin/checkov $(TOOLS)/bin/checkov
 
 tools: $(SAM) $(CHECKOV)
 
@@ -47,13 +50,13 @@ e2e: $(STAMP)
 	$(BIN)/pytest tests/e2e
 
 infra: $(STAMP) tools
-	SAM_CLI_TELEMETRY=0 PATH="$(CURDIR)/$(TOOLS)/sam/bin:$(CURDIR)/$(TOOLS)/checkov/bin:$$PATH" $(BIN)/pytest tests/infra
+	SAM_CLI_TELEMETRY=0 PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" $(BIN)/pytest tests/infra
 
 test: $(STAMP) tools lint typecheck
-	SAM_CLI_TELEMETRY=0 PATH="$(CURDIR)/$(TOOLS)/sam/bin:$(CURDIR)/$(TOOLS)/checkov/bin:$$PATH" $(BIN)/pytest
+	SAM_CLI_TELEMETRY=0 PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" $(BIN)/pytest
 
-build: $(SAM)
-	SAM_CLI_TELEMETRY=0 $(SAM) build --build-in-source=false
+build: $(STAMP) $(SAM)
+	SAM_CLI_TELEMETRY=0 PYTHON="$(CURDIR)/$(BIN)/python" $(SAM) build
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

@@ -136,7 +136,14 @@ class AsyncInvoker:
             self._finish(item, None, "EventAgeExceeded")
             return
         item.attempt += 1
+        if item.attempt > 1:
+            self.console.line(
+                f"async {item.source} -> {item.function}: retry, attempt {item.attempt}/{config.max_retries + 1}"
+            )
         result = runtime.invoke(item.event, request_id=item.request_id if item.attempt == 1 else None)
+        if self._stopping.is_set():
+            self._done()  # the stack is going down: no retries, no destination records
+            return
         detail = f"attempt {item.attempt}/{config.max_retries + 1}"
         if result.init_ms is not None:
             detail += f", cold start {result.init_ms:.0f} ms"
@@ -215,8 +222,9 @@ class AsyncInvoker:
         for work in self._queues.values():
             for _ in range(len(self._threads)):
                 work.put(None)
+        # Threads still running a function end when its sandbox is killed (runtimes close next).
         for thread in self._threads:
-            thread.join(timeout=1)
+            thread.join(timeout=0.05)
 
 
 def _record(spec: FunctionSpec, item: _AsyncItem, result: InvokeResult | None, condition: str) -> dict[str, Any]:

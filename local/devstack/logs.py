@@ -87,7 +87,10 @@ def _metrics(record: dict[str, Any]) -> str:
         for metric in directive.get("Metrics") or []:
             name = metric.get("Name")
             if name is not None:
-                names.append(f"{name}={_short(record.get(name))}")
+                value = record.get(name)
+                # EMF values are lists when a metric was added several times in one invocation.
+                value = value[0] if isinstance(value, list) and len(value) == 1 else value
+                names.append(f"{name}={_short(value)}")
     return "metrics " + (", ".join(names) if names else "(none)")
 
 

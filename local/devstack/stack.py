@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 import uvicorn
 
@@ -400,7 +401,8 @@ class DevStack:
         def deliver(body: Any) -> None:
             if not isinstance(body, dict) or body.get("Event") == "s3:TestEvent" or "Records" not in body:
                 return  # S3 sends a test event when a queue is configured; Lambda never sees it
-            keys = ", ".join(r.get("s3", {}).get("object", {}).get("key", "?") for r in body["Records"])
+            # Keys in S3 records are URL-encoded (spaces as +).
+            keys = ", ".join(unquote_plus(r.get("s3", {}).get("object", {}).get("key", "?")) for r in body["Records"])
             invoker.submit(trigger.function, body, f"s3 {keys}")
 
         return deliver

@@ -6,7 +6,10 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import boto3
 import pytest
+from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
+from moto import mock_aws
 from paynow.client import PayNowClient
 from paynow.retry import RetryPolicy
 from paynow_fakes import API_KEY, SPEC_PATH, STORE_ID, WALL_NOW, FakeTime, ScriptedPayNow
@@ -49,3 +52,17 @@ def openapi_spec() -> dict[str, Any]:
         pytest.fail(f"PayNow OpenAPI spec not found at {SPEC_PATH} (shared/ must sit beside the repo)")
     spec: dict[str, Any] = json.loads(SPEC_PATH.read_text())
     return spec
+
+
+@pytest.fixture
+def secretsmanager(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    # Powertools keeps one provider (and its cache) per process; start each test from scratch.
+    DEFAULT_PROVIDERS.clear()
+    with mock_aws():
+        yield boto3.client("secretsmanager")
+    DEFAULT_PROVIDERS.clear()

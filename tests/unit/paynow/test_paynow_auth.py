@@ -4,38 +4,21 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import boto3
 import httpx
 import pytest
-from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
-from moto import mock_aws
 from paynow.auth import ApiKeyAuth, ApiKeyError, SecretApiKeyProvider, StaticApiKey, parse_secret_value
 from paynow.client import PayNowClient
 from paynow.errors import PayNowError, UnauthorizedError
 from paynow.models import CustomerUpsert, LookupKey
-from paynow_fakes import CUSTOMER_ID, ScriptedPayNow, customer_json, error_response, json_response
+from paynow_fakes import CUSTOMER_ID, ScriptedPayNow, Step, customer_json, error_response, json_response
 
 MakeClient = Callable[..., PayNowClient]
 SECRET = "paynow/api-key"
 OLD_KEY = "pnapi_v1_old_7f3a9c1e5b"
 NEW_KEY = "pnapi_v1_new_2d8e4f6a0c"
-
-
-@pytest.fixture
-def secretsmanager(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    # Powertools keeps one provider (and its cache) per process; start each test from scratch.
-    DEFAULT_PROVIDERS.clear()
-    with mock_aws():
-        yield boto3.client("secretsmanager")
-    DEFAULT_PROVIDERS.clear()
 
 
 def accepts_only(key: str) -> Callable[[httpx.Request], httpx.Response]:
@@ -133,7 +116,7 @@ def test_the_key_never_appears_in_reprs_errors_or_logs(
 ) -> None:
     secretsmanager.create_secret(Name=SECRET, SecretString=json.dumps({"api_key": OLD_KEY}))
     provider = SecretApiKeyProvider(SECRET)
-    scripted = [
+    scripted: list[Step] = [
         error_response(401, "unauthorized", "Invalid API key"),
         error_response(500, "internal", "boom"),
         httpx.Response(503, text="<html>upstream</html>"),
@@ -147,10 +130,11 @@ def test_the_key_never_appears_in_reprs_errors_or_logs(
             api = ScriptedPayNow(step)
             client = make_client(api, api_key=provider)
             shown += [repr(client), repr(provider), repr(ApiKeyAuth(provider)), repr(StaticApiKey(OLD_KEY))]
-            for call in (
+            calls: list[Callable[[PayNowClient], object]] = [
                 lambda c: c.create_customer(CustomerUpsert(name="x")),
                 lambda c: c.lookup_customer(LookupKey.NAME, "x"),
-            ):
+            ]
+            for call in calls:
                 with pytest.raises(PayNowError) as info:
                     call(client)
                 shown += [str(info.value), repr(info.value), str(info.value.__cause__)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -41,7 +42,7 @@ class PagedStore:
         return json_response(200, [customer_json(str(i)) for i in page])
 
 
-def walk(make_client: MakeClient, count: int, **kwargs: object) -> tuple[list[int], ScriptedPayNow]:
+def walk(make_client: MakeClient, count: int, **kwargs: Any) -> tuple[list[int], ScriptedPayNow]:
     api = ScriptedPayNow(PagedStore(count))
     ids = [int(c.id) for c in make_client(api).iter_customers(**kwargs)]
     return ids, api

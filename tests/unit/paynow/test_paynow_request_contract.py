@@ -29,14 +29,13 @@ SPEC_URI = "urn:paynow:management-api"
 FORMATS = FormatChecker()
 
 
-@FORMATS.checks("flake-id")
-def _is_flake_id(value: object) -> bool:
+def _is_decimal_id(value: object) -> bool:
+    # Both spec formats are decimal strings on the wire (non-strings are the "type" keyword's job).
     return not isinstance(value, str) or re.fullmatch(r"[0-9]{1,20}", value) is not None
 
 
-@FORMATS.checks("steam-id")
-def _is_steam_id(value: object) -> bool:
-    return not isinstance(value, str) or re.fullmatch(r"[0-9]{1,20}", value) is not None
+FORMATS.checks("flake-id")(_is_decimal_id)
+FORMATS.checks("steam-id")(_is_decimal_id)
 
 
 class SpecContract:
