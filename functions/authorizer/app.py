@@ -22,7 +22,7 @@ from customers.signup_settings import AuthorizerSettings
 
 settings = AuthorizerSettings.from_environment()
 logger = Logger()
-redaction.install(logger.registered_handler)
+redaction.install_everywhere(logger.registered_handler)
 tracer = Tracer()
 metrics = Metrics()
 

@@ -14,7 +14,7 @@ from customers.signup_settings import SignupSettings
 
 settings = SignupSettings.from_environment()
 logger = Logger()
-redaction.install(logger.registered_handler)
+redaction.install_everywhere(logger.registered_handler)
 tracer = Tracer()
 metrics = Metrics()
 

@@ -20,7 +20,7 @@ from customers.signup_settings import TrustedSettings
 
 settings = TrustedSettings.from_environment()
 logger = Logger()
-redaction.install(logger.registered_handler)
+redaction.install_everywhere(logger.registered_handler)
 tracer = Tracer()
 metrics = Metrics()
 

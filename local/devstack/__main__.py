@@ -46,26 +46,52 @@ def _minecraft(text: str) -> tuple[str, str, str]:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
     parser.add_argument("--template", type=Path, default=None, help="SAM template (default: ./template.yaml)")
-    parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)"
+    )
     for name, port in DEFAULT_PORTS.items():
         parser.add_argument(
-            f"--{name}-port", type=int, default=None, help=f"port for {name} (default {port}, or a free one if taken)"
+            f"--{name}-port",
+            type=int,
+            default=None,
+            help=f"port for {name} (default {port}, or a free one if taken)",
         )
     parser.add_argument("--free-ports", action="store_true", help="pick free ports for everything (tests)")
-    parser.add_argument("--workdir", type=Path, default=None, help="state folder (default .devstack beside the template)")
+    parser.add_argument(
+        "--workdir", type=Path, default=None, help="state folder (default .devstack beside the template)"
+    )
     parser.add_argument("--stack-name", default="paynow-local", help="stack name used in resource names")
     parser.add_argument(
-        "--parameter", action="append", type=_key_value, default=[], metavar="NAME=VALUE",
+        "--parameter",
+        action="append",
+        type=_key_value,
+        default=[],
+        metavar="NAME=VALUE",
         help="template parameter override (repeatable)",
     )
-    parser.add_argument("--caller-key", default=os.environ.get("DEVSTACK_CALLER_KEY"), help="dev caller key (default: random)")
     parser.add_argument(
-        "--minecraft-account", action="append", type=_minecraft, default=[], metavar="PLATFORM:NAME:UUID",
+        "--caller-key", default=os.environ.get("DEVSTACK_CALLER_KEY"), help="dev caller key (default: random)"
+    )
+    parser.add_argument(
+        "--minecraft-account",
+        action="append",
+        type=_minecraft,
+        default=[],
+        metavar="PLATFORM:NAME:UUID",
         help="extra Minecraft account known to the emulator (repeatable)",
     )
-    parser.add_argument("--max-concurrency", type=int, default=4, help="sandboxes per function without reserved concurrency")
-    parser.add_argument("--no-prewarm", action="store_true", help="start sandboxes on first use instead of at start")
-    parser.add_argument("--ready-file", type=Path, default=None, help="write the stack's URLs and keys here as JSON once ready")
+    parser.add_argument(
+        "--max-concurrency", type=int, default=4, help="sandboxes per function without reserved concurrency"
+    )
+    parser.add_argument(
+        "--no-prewarm", action="store_true", help="start sandboxes on first use instead of at start"
+    )
+    parser.add_argument(
+        "--ready-file",
+        type=Path,
+        default=None,
+        help="write the stack's URLs and keys here as JSON once ready",
+    )
     parser.add_argument("--verbose", action="store_true", help="show the functions' log lines unabridged")
     return parser.parse_args(argv)
 
@@ -117,7 +143,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             partial = args.ready_file.with_name(args.ready_file.name + ".part")
             partial.write_text(json.dumps(info, indent=2), encoding="utf-8")
             partial.replace(args.ready_file)
-        console.line(f"{READY_LINE} in {info['startup_s']:.2f} s: {info['api_url']} (page {info['page_url']})")
+        console.line(
+            f"{READY_LINE} in {info['startup_s']:.2f} s: {info['api_url']} (page {info['page_url']})"
+        )
         while not stop.wait(0.5):
             pass
         console.line("stopping ...")

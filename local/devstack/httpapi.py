@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, unquote
 import anyio.to_thread
 
 from devstack.logs import Console
-from devstack.runtime import InvokeResult, Throttled
+from devstack.runtime import InvokeResult, ThrottledError
 from devstack.template import Authorizer, Cors, HttpApiSpec, Route, Throttle
 
 Scope = MutableMapping[str, Any]
@@ -72,7 +72,9 @@ class RouteTable:
     beats ANY; `$default` catches the rest."""
 
     def __init__(self, apis: Iterable[HttpApiSpec]) -> None:
-        self._entries: list[tuple[tuple[int, ...], HttpApiSpec, Route, re.Pattern[str] | None, list[str]]] = []
+        self._entries: list[
+            tuple[tuple[int, ...], HttpApiSpec, Route, re.Pattern[str] | None, list[str]]
+        ] = []
         for api in apis:
             for route in api.routes:
                 if route.path == "$default":
@@ -97,7 +99,7 @@ class RouteTable:
 
     def api_for_path(self, path: str) -> HttpApiSpec | None:
         """The API owning a path, whatever the method (CORS preflight needs it before a route matches)."""
-        for _, api, route, pattern, _names in self._entries:
+        for _, api, _route, pattern, _names in self._entries:
             if pattern is None or pattern.fullmatch(path):
                 return api
         return None
@@ -130,7 +132,7 @@ def _request_time(now: datetime) -> str:
 
 
 def build_request_context(
-    request: HttpRequest, api_id: str, route_key: str, account_id: str, request_id: str, now: datetime
+    request: HttpRequest, *, api_id: str, route_key: str, account_id: str, request_id: str, now: datetime
 ) -> dict[str, Any]:
     host = (request.header("host") or "localhost").split(",")[0]
     return {
@@ -178,7 +180,12 @@ def _common_event(
             query[name] = f"{query[name]},{value}" if name in query else value
         event["queryStringParameters"] = query
     event["requestContext"] = build_request_context(
-        request, matched.api.api_id, matched.route.route_key, account_id, request_id, now
+        request,
+        api_id=matched.api.api_id,
+        route_key=matched.route.route_key,
+        account_id=account_id,
+        request_id=request_id,
+        now=now,
     )
     if matched.path_parameters:
         event["pathParameters"] = dict(matched.path_parameters)
@@ -290,10 +297,10 @@ def identity_values(authorizer: Authorizer, request: HttpRequest) -> list[str] |
 def decide(authorizer: Authorizer, payload: Any, arn: str) -> AuthDecision:
     """Interpret an authorizer's answer: a simple response or an IAM policy; anything else raises."""
     if not isinstance(payload, dict):
-        raise ValueError("authorizer returned a non-object")
+        raise TypeError("authorizer returned a non-object")
     if authorizer.simple_responses and authorizer.payload_version == "2.0" and "isAuthorized" in payload:
         if not isinstance(payload["isAuthorized"], bool):
-            raise ValueError("isAuthorized must be a boolean")
+            raise TypeError("isAuthorized must be a boolean")
         return AuthDecision(payload["isAuthorized"], dict(payload.get("context") or {}))
     policy = payload.get("policyDocument")
     if not isinstance(policy, dict):
@@ -337,7 +344,10 @@ class AuthorizerCache:
     def put(self, authorizer: Authorizer, identity: list[str], decision: AuthDecision) -> None:
         if authorizer.ttl_s > 0:
             with self._lock:
-                self._entries[(authorizer.name, tuple(identity))] = (time.monotonic() + authorizer.ttl_s, decision)
+                self._entries[(authorizer.name, tuple(identity))] = (
+                    time.monotonic() + authorizer.ttl_s,
+                    decision,
+                )
 
 
 # -- CORS ---------------------------------------------------------------------------------------------
@@ -350,7 +360,9 @@ def preflight(cors: Cors, request: HttpRequest) -> HttpResponse:
     response = HttpResponse(204)
     origin = request.header("origin") or ""
     method = (request.header("access-control-request-method") or "").upper()
-    requested = [h.strip().lower() for h in (request.header("access-control-request-headers") or "").split(",")]
+    requested = [
+        h.strip().lower() for h in (request.header("access-control-request-headers") or "").split(",")
+    ]
     requested = [h for h in requested if h]
     if not _origin_allowed(cors, origin):
         return response
@@ -360,7 +372,10 @@ def preflight(cors: Cors, request: HttpRequest) -> HttpResponse:
         return response
     response.headers += [
         ("access-control-allow-origin", "*" if _wildcard(cors) else origin),
-        ("access-control-allow-methods", method if "*" in cors.allow_methods else ",".join(cors.allow_methods)),
+        (
+            "access-control-allow-methods",
+            method if "*" in cors.allow_methods else ",".join(cors.allow_methods),
+        ),
     ]
     if requested:
         allow_headers = ",".join(requested) if "*" in cors.allow_headers else ",".join(cors.allow_headers)
@@ -475,7 +490,11 @@ class HttpApiApp:
         request_id = _request_id()
         label = f"{request.method} {request.raw_path}"
         path = unquote(request.raw_path)
-        if request.method == "OPTIONS" and request.header("origin") and request.header("access-control-request-method"):
+        if (
+            request.method == "OPTIONS"
+            and request.header("origin")
+            and request.header("access-control-request-method")
+        ):
             api = self.routes.api_for_path(path)
             if api is not None and api.cors is not None:
                 response = preflight(api.cors, request)
@@ -491,7 +510,9 @@ class HttpApiApp:
         self.console.invocation(label, str(response.status), _ms(started), function, detail)
         return response
 
-    def _dispatch(self, request: HttpRequest, matched: MatchedRoute, request_id: str) -> tuple[HttpResponse, str, str]:
+    def _dispatch(
+        self, request: HttpRequest, matched: MatchedRoute, request_id: str
+    ) -> tuple[HttpResponse, str, str]:
         route = matched.route
         bucket = self.buckets.get((matched.api.logical_id, route.route_key))
         if bucket is not None and not bucket.take():
@@ -506,11 +527,16 @@ class HttpApiApp:
             context, note = outcome
             notes.append(note)
         event = build_event(
-            request, matched, account_id=self.account_id, request_id=request_id, now=now, authorizer_context=context
+            request,
+            matched,
+            account_id=self.account_id,
+            request_id=request_id,
+            now=now,
+            authorizer_context=context,
         )
         try:
             result = self.invoke(route.function, event, route.timeout_ms / 1000)
-        except Throttled:
+        except ThrottledError:
             return HttpResponse.message(429, "Too Many Requests"), route.function, "concurrency limit"
         notes.append(_result_note(result))
         if not result.ok:
@@ -520,7 +546,12 @@ class HttpApiApp:
         return map_result(result.payload), route.function, "; ".join(n for n in notes if n)
 
     def _authorize(
-        self, authorizer: Authorizer, request: HttpRequest, matched: MatchedRoute, request_id: str, now: datetime
+        self,
+        authorizer: Authorizer,
+        request: HttpRequest,
+        matched: MatchedRoute,
+        request_id: str,
+        now: datetime,
     ) -> HttpResponse | tuple[dict[str, Any], str]:
         identity = identity_values(authorizer, request)
         if identity is None:
@@ -529,19 +560,28 @@ class HttpApiApp:
         note = f"authorizer {authorizer.name} (cached)"
         if cached is None:
             event = build_authorizer_event(
-                request, matched, identity, region=self.region, account_id=self.account_id,
-                request_id=request_id, now=now,
+                request,
+                matched,
+                identity,
+                region=self.region,
+                account_id=self.account_id,
+                request_id=request_id,
+                now=now,
             )
             try:
                 result = self.invoke(authorizer.function, event, 10.0)
-            except Throttled:
+            except ThrottledError:
                 return HttpResponse.message(429, "Too Many Requests")
             note = f"authorizer {authorizer.name} {_result_note(result)}".rstrip()
             if not result.ok:
                 return HttpResponse.message(500, "Internal Server Error")
             try:
-                cached = decide(authorizer, result.payload, route_arn(self.region, self.account_id, matched.api.api_id, request))
-            except ValueError:
+                cached = decide(
+                    authorizer,
+                    result.payload,
+                    route_arn(self.region, self.account_id, matched.api.api_id, request),
+                )
+            except (TypeError, ValueError):
                 return HttpResponse.message(500, "Internal Server Error")
             self.cache.put(authorizer, identity, cached)
         if not cached.allowed:

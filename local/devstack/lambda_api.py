@@ -24,7 +24,7 @@ import anyio.to_thread
 
 from devstack.logs import Console
 from devstack.resources import Aws
-from devstack.runtime import FunctionRuntime, InvokeResult, Throttled
+from devstack.runtime import FunctionRuntime, InvokeResult, ThrottledError
 from devstack.template import Destination, FunctionSpec
 
 Scope = MutableMapping[str, Any]
@@ -153,7 +153,11 @@ class AsyncInvoker:
             return
         message = result.payload.get("errorMessage") if isinstance(result.payload, dict) else ""
         self.console.invocation(
-            f"async {item.source}", "error", result.duration_ms, item.function, f"{detail}, {result.error_type}: {message}"
+            f"async {item.source}",
+            "error",
+            result.duration_ms,
+            item.function,
+            f"{detail}, {result.error_type}: {message}",
         )
         if item.attempt <= config.max_retries and not self._stopping.is_set():
             delay = self.retry_delays_s[min(item.attempt - 1, len(self.retry_delays_s) - 1)]
@@ -188,8 +192,12 @@ class AsyncInvoker:
     def _deliver(self, destination: Destination, body: Any, spec: FunctionSpec) -> None:
         kind = destination.kind.upper()
         if kind == "SQS":
-            self.aws.sqs.send_message(QueueUrl=self.aws.queue_url(destination.arn), MessageBody=json.dumps(body))
-            self.console.line(f"async {spec.logical_id}: record sent to SQS {destination.arn.rsplit(':', 1)[-1]}")
+            self.aws.sqs.send_message(
+                QueueUrl=self.aws.queue_url(destination.arn), MessageBody=json.dumps(body)
+            )
+            self.console.line(
+                f"async {spec.logical_id}: record sent to SQS {destination.arn.rsplit(':', 1)[-1]}"
+            )
         elif kind == "EVENTBRIDGE":
             success = body.get("requestContext", {}).get("condition") == "Success"
             self.aws.events.put_events(
@@ -207,7 +215,9 @@ class AsyncInvoker:
         elif kind == "LAMBDA":
             target = self.registry.find(destination.arn)
             if target is None:
-                self.console.line(f"async {spec.logical_id}: destination {destination.arn} is not a local function")
+                self.console.line(
+                    f"async {spec.logical_id}: destination {destination.arn} is not a local function"
+                )
             else:
                 self.submit(target, body, f"destination of {spec.logical_id}")
         else:
@@ -227,7 +237,9 @@ class AsyncInvoker:
             thread.join(timeout=0.05)
 
 
-def _record(spec: FunctionSpec, item: _AsyncItem, result: InvokeResult | None, condition: str) -> dict[str, Any]:
+def _record(
+    spec: FunctionSpec, item: _AsyncItem, result: InvokeResult | None, condition: str
+) -> dict[str, Any]:
     """Lambda's invocation record, as sent to a destination."""
     response_context: dict[str, Any] = {"statusCode": 200, "executedVersion": "$LATEST"}
     if result is not None and not result.ok:
@@ -252,7 +264,9 @@ def _record(spec: FunctionSpec, item: _AsyncItem, result: InvokeResult | None, c
 class LambdaApiApp:
     """ASGI app: POST /2015-03-31/functions/{name}/invocations and GET /2015-03-31/functions/."""
 
-    def __init__(self, runtimes: Mapping[str, FunctionRuntime], invoker: AsyncInvoker, console: Console) -> None:
+    def __init__(
+        self, runtimes: Mapping[str, FunctionRuntime], invoker: AsyncInvoker, console: Console
+    ) -> None:
         self.runtimes = runtimes
         self.invoker = invoker
         self.console = console
@@ -301,11 +315,15 @@ class LambdaApiApp:
             return _error(404, "UnknownOperationException", f"{method} {path} is not emulated", base)
         function = self.registry.find(found.group("name"))
         if function is None:
-            return _error(404, "ResourceNotFoundException", f"Function not found: {unquote(found.group('name'))}", base)
+            return _error(
+                404, "ResourceNotFoundException", f"Function not found: {unquote(found.group('name'))}", base
+            )
         try:
             event = json.loads(body) if body.strip() else {}
         except ValueError:
-            return _error(400, "InvalidRequestContentException", "Could not parse request body into json", base)
+            return _error(
+                400, "InvalidRequestContentException", "Could not parse request body into json", base
+            )
         invocation_type = headers.get("x-amz-invocation-type", "RequestResponse")
         if invocation_type == "DryRun":
             return 204, base, b""
@@ -315,19 +333,29 @@ class LambdaApiApp:
         runtime = self.runtimes[function]
         try:
             # A function with reserved concurrency is throttled at its limit, as in Lambda.
-            result = runtime.invoke(event, wait_s=0 if runtime.spec.reserved_concurrency else None, request_id=request_id)
-        except Throttled as exc:
+            result = runtime.invoke(
+                event, wait_s=0 if runtime.spec.reserved_concurrency else None, request_id=request_id
+            )
+        except ThrottledError as exc:
             return _error(429, "TooManyRequestsException", str(exc), base)
         detail = "" if result.init_ms is None else f"cold start {result.init_ms:.0f} ms"
         if not result.ok:
             message = result.payload.get("errorMessage") if isinstance(result.payload, dict) else ""
             detail = ", ".join(filter(None, [detail, f"{result.error_type}: {message}"]))
-        self.console.invocation("lambda invoke", "ok" if result.ok else "error", result.duration_ms, function, detail)
+        self.console.invocation(
+            "lambda invoke", "ok" if result.ok else "error", result.duration_ms, function, detail
+        )
         out = {**base, "x-amz-executed-version": "$LATEST"}
         if not result.ok:
             out["x-amz-function-error"] = "Unhandled"
         return 200, out, json.dumps(result.payload).encode()
 
 
-def _error(status: int, kind: str, message: str, base: Mapping[str, str]) -> tuple[int, dict[str, str], bytes]:
-    return status, {**base, "x-amzn-errortype": kind}, json.dumps({"Type": "User", "message": message}).encode()
+def _error(
+    status: int, kind: str, message: str, base: Mapping[str, str]
+) -> tuple[int, dict[str, str], bytes]:
+    return (
+        status,
+        {**base, "x-amzn-errortype": kind},
+        json.dumps({"Type": "User", "message": message}).encode(),
+    )

@@ -21,13 +21,21 @@ def _origin(url: str) -> str:
 
 
 def build_page_app(api_url: str, steam_login_url: str) -> Starlette:
-    config_js = "window.DEVSTACK_CONFIG = " + json.dumps({"apiUrl": api_url, "steamLoginUrl": steam_login_url}) + ";\n"
+    config_js = (
+        "window.DEVSTACK_CONFIG = "
+        + json.dumps({"apiUrl": api_url, "steamLoginUrl": steam_login_url})
+        + ";\n"
+    )
     # What a store would send: scripts only from itself, API calls only to its API.
     policy = (
         f"default-src 'self'; connect-src 'self' {_origin(api_url)}; img-src 'self' data:; "
         "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     )
-    headers = {"content-security-policy": policy, "cache-control": "no-store", "referrer-policy": "no-referrer"}
+    headers = {
+        "content-security-policy": policy,
+        "cache-control": "no-store",
+        "referrer-policy": "no-referrer",
+    }
 
     async def config(request: Request) -> Response:
         return Response(config_js, media_type="text/javascript", headers=headers)
@@ -38,4 +46,6 @@ def build_page_app(api_url: str, steam_login_url: str) -> Starlette:
 
         return Route(name, endpoint, methods=["GET"])
 
-    return Starlette(routes=[Route("/config.js", config, methods=["GET"]), *(static(path) for path in _FILES)])
+    return Starlette(
+        routes=[Route("/config.js", config, methods=["GET"]), *(static(path) for path in _FILES)]
+    )

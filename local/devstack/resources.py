@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
-import logging
 import json
+import logging
 import secrets
 import string
-import threading
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote_plus
 
 import boto3
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
@@ -26,42 +27,39 @@ DUMMY_CREDENTIALS = {
 }
 
 _sequencer = itertools.count(1)
-_patch_lock = threading.Lock()
-_patched = False
 
 
+@functools.cache
 def patch_moto_s3_events() -> None:
     """Give moto's S3 notification records the fields real S3 sends and moto leaves out.
 
     Real records carry ``versionId`` (versioned buckets) and ``sequencer``; the importer keys its
-    idempotency on the version, so without them a local import could not behave as in AWS.
+    idempotency on the version, so without them a local import could not behave as in AWS. Real
+    keys are form-encoded with ``/`` left as is; moto encodes the slashes too.
     """
-    global _patched
-    with _patch_lock:
-        if _patched:
-            return
-        from moto.s3 import notifications
+    from moto.s3 import notifications
 
-        original: Callable[..., dict[str, Any]] = notifications._get_s3_event
+    original: Callable[..., dict[str, Any]] = notifications._get_s3_event
 
-        def get_s3_event(event_name: str, bucket: Any, key: Any, notification_id: str) -> dict[str, Any]:
-            event = original(event_name, bucket, key, notification_id)
-            for record in event["Records"]:
-                s3_object = record["s3"]["object"]
-                version = getattr(key, "version_id", None)
-                if version not in (None, "null"):
-                    s3_object["versionId"] = str(version)
-                s3_object["sequencer"] = f"{next(_sequencer):016X}"
-                record.setdefault("userIdentity", {"principalId": "AWS:DEVSTACK"})
-                record.setdefault("requestParameters", {"sourceIPAddress": "127.0.0.1"})
-                record.setdefault(
-                    "responseElements", {"x-amz-request-id": secrets.token_hex(8).upper(), "x-amz-id-2": "devstack"}
-                )
-                record["s3"]["bucket"].setdefault("ownerIdentity", {"principalId": "DEVSTACK"})
-            return event
+    def get_s3_event(event_name: str, bucket: Any, key: Any, notification_id: str) -> dict[str, Any]:
+        event = original(event_name, bucket, key, notification_id)
+        for record in event["Records"]:
+            s3_object = record["s3"]["object"]
+            s3_object["key"] = quote_plus(key.name, safe="/")
+            version = getattr(key, "version_id", None)
+            if version not in (None, "null"):
+                s3_object["versionId"] = str(version)
+            s3_object["sequencer"] = f"{next(_sequencer):016X}"
+            record.setdefault("userIdentity", {"principalId": "AWS:DEVSTACK"})
+            record.setdefault("requestParameters", {"sourceIPAddress": "127.0.0.1"})
+            record.setdefault(
+                "responseElements",
+                {"x-amz-request-id": secrets.token_hex(8).upper(), "x-amz-id-2": "devstack"},
+            )
+            record["s3"]["bucket"].setdefault("ownerIdentity", {"principalId": "DEVSTACK"})
+        return event
 
-        notifications._get_s3_event = get_s3_event
-        _patched = True
+    notifications._get_s3_event = get_s3_event
 
 
 class MotoServer:
@@ -219,7 +217,9 @@ class ResourceCreator:
                 TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True},
             )
         self.template.set_physical(
-            resource.logical_id, name, {"Arn": description["TableArn"], "StreamArn": description["TableArn"] + "/stream/local"}
+            resource.logical_id,
+            name,
+            {"Arn": description["TableArn"], "StreamArn": description["TableArn"] + "/stream/local"},
         )
         self.created.append(f"table  {name}" + (f" (TTL {ttl['AttributeName']})" if ttl else ""))
 
@@ -243,7 +243,8 @@ class ResourceCreator:
             s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
         encryption = props.get("BucketEncryption") or {}
         rules = [
-            r for r in encryption.get("ServerSideEncryptionConfiguration") or []
+            r
+            for r in encryption.get("ServerSideEncryptionConfiguration") or []
             if (r.get("ServerSideEncryptionByDefault") or {}).get("SSEAlgorithm") == "AES256"
         ]
         if rules:
@@ -269,4 +270,7 @@ class ResourceCreator:
                 "RegionalDomainName": f"{name}.s3.{self.template.region}.amazonaws.com",
             },
         )
-        self.created.append(f"bucket {name}" + (" (versioned)" if "Status" in str(props.get("VersioningConfiguration")) else ""))
+        self.created.append(
+            f"bucket {name}"
+            + (" (versioned)" if "Status" in str(props.get("VersioningConfiguration")) else "")
+        )

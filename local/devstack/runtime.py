@@ -10,6 +10,7 @@ timed-out invocation be killed the way Lambda kills it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -31,11 +32,11 @@ WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 INIT_TIMEOUT_S = 30.0
 
 
-class Throttled(Exception):
+class ThrottledError(Exception):
     """No execution slot became free in time (the function's concurrency limit is reached)."""
 
 
-class SandboxFailure(Exception):
+class SandboxError(Exception):
     """The worker died or stopped answering; the message says how."""
 
 
@@ -94,7 +95,9 @@ class Worker:
         self._responses = response_read
         self._buffer = bytearray()
         self._relays = [
-            threading.Thread(target=self._relay, args=(stream, console), daemon=True, name=f"log-{spec.logical_id}")
+            threading.Thread(
+                target=self._relay, args=(stream, console), daemon=True, name=f"log-{spec.logical_id}"
+            )
             for stream in (self.process.stdout, self.process.stderr)
         ]
         for relay in self._relays:
@@ -119,7 +122,7 @@ class Worker:
                 chunk = os.read(self._responses, 1 << 16)
                 if not chunk:
                     code = self.process.wait(timeout=5)
-                    raise SandboxFailure(f"the sandbox process exited (code {code})")
+                    raise SandboxError(f"the sandbox process exited (code {code})")
                 self._buffer += chunk
         line, _, rest = bytes(self._buffer).partition(b"\n")
         self._buffer = bytearray(rest)
@@ -131,7 +134,7 @@ class Worker:
             self._requests.write(json.dumps(request, separators=(",", ":")) + "\n")
             self._requests.flush()
         except (BrokenPipeError, ValueError) as exc:
-            raise SandboxFailure("the sandbox process is gone") from exc
+            raise SandboxError("the sandbox process is gone") from exc
 
     def stop(self, *, kill: bool = False) -> None:
         if self.process.poll() is None:
@@ -144,15 +147,10 @@ class Worker:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        for handle in (self._requests,):
-            try:
-                handle.close()
-            except OSError:
-                pass
-        try:
+        with contextlib.suppress(OSError):
+            self._requests.close()
+        with contextlib.suppress(OSError):
             os.close(self._responses)
-        except OSError:
-            pass
         for relay in self._relays:
             relay.join(timeout=2)
 
@@ -175,7 +173,7 @@ class FunctionRuntime:
 
     def _new_worker(self) -> tuple[Worker, float]:
         if self._closed:
-            raise SandboxFailure("the local stack is stopping")
+            raise SandboxError("the local stack is stopping")
         worker = Worker(self.spec, self.env, self.console)
         with self._lock:
             self._all.add(worker)
@@ -183,13 +181,13 @@ class FunctionRuntime:
             message = worker.read_message(INIT_TIMEOUT_S)
         except TimeoutError:
             self._discard(worker, kill=True)
-            raise SandboxFailure(f"init did not finish within {INIT_TIMEOUT_S:.0f} s") from None
-        except SandboxFailure:
+            raise SandboxError(f"init did not finish within {INIT_TIMEOUT_S:.0f} s") from None
+        except SandboxError:
             self._discard(worker, kill=True)
             raise
         if message.get("type") != "ready":
             self._discard(worker, kill=True)
-            raise SandboxFailure(f"{message.get('errorType')}: {message.get('errorMessage')}")
+            raise SandboxError(f"{message.get('errorType')}: {message.get('errorMessage')}")
         return worker, float(message.get("init_ms", 0.0))
 
     def _discard(self, worker: Worker, *, kill: bool) -> None:
@@ -198,15 +196,19 @@ class FunctionRuntime:
         worker.stop(kill=kill)
 
     def prewarm(self) -> None:
-        """Start one sandbox now so the first request is not a cold start (raises SandboxFailure)."""
+        """Start one sandbox now so the first request is not a cold start (raises SandboxError)."""
         worker, _ = self._new_worker()
         with self._lock:
             self._idle.append(worker)
 
-    def invoke(self, event: Any, *, wait_s: float | None = None, request_id: str | None = None) -> InvokeResult:
+    def invoke(
+        self, event: Any, *, wait_s: float | None = None, request_id: str | None = None
+    ) -> InvokeResult:
         request_id = request_id or str(uuid.uuid4())
         if not self._slots.acquire(timeout=wait_s if wait_s is not None else -1):
-            raise Throttled(f"{self.spec.logical_id}: all {self.max_concurrency} execution slots are busy")
+            raise ThrottledError(
+                f"{self.spec.logical_id}: all {self.max_concurrency} execution slots are busy"
+            )
         try:
             return self._invoke(event, request_id)
         finally:
@@ -220,7 +222,7 @@ class FunctionRuntime:
         if worker is None:
             try:
                 worker, init_ms = self._new_worker()
-            except SandboxFailure as exc:
+            except SandboxError as exc:
                 return self._failure(request_id, "Runtime.InitError", str(exc), started, None)
         timeout = self.spec.timeout_s
         deadline_ms = int(time.time() * 1000 + timeout * 1000)
@@ -232,9 +234,13 @@ class FunctionRuntime:
         except TimeoutError:
             self._discard(worker, kill=True)
             return self._failure(
-                request_id, "Sandbox.Timedout", f"Task timed out after {timeout:.2f} seconds", started, init_ms
+                request_id,
+                "Sandbox.Timedout",
+                f"Task timed out after {timeout:.2f} seconds",
+                started,
+                init_ms,
             )
-        except SandboxFailure as exc:
+        except SandboxError as exc:
             self._discard(worker, kill=True)
             return self._failure(request_id, "Runtime.ExitError", str(exc), started, init_ms)
         duration = (time.perf_counter() - started) * 1000
@@ -247,7 +253,9 @@ class FunctionRuntime:
                 else:
                     self._idle.append(worker)
         if message.get("type") == "result":
-            return InvokeResult(self.spec.logical_id, request_id, message.get("payload"), None, duration, init_ms)
+            return InvokeResult(
+                self.spec.logical_id, request_id, message.get("payload"), None, duration, init_ms
+            )
         error = {k: message.get(k) for k in ("errorType", "errorMessage", "stackTrace")}
         return InvokeResult(
             self.spec.logical_id, request_id, error, str(message.get("errorType")), duration, init_ms

@@ -25,7 +25,7 @@ from devstack.lambda_api import AsyncInvoker, LambdaApiApp
 from devstack.logs import Console
 from devstack.page import build_page_app
 from devstack.resources import ACCOUNT_ID, DUMMY_CREDENTIALS, REGION, Aws, MotoServer, ResourceCreator
-from devstack.runtime import FunctionRuntime, InvokeResult, SandboxFailure
+from devstack.runtime import FunctionRuntime, InvokeResult, SandboxError
 from devstack.template import BucketTrigger, FunctionSpec, LocalTemplate, RuleTrigger
 from devstack.watcher import DropWatcher, EventLog, QueuePoller, ReportMirror, apply_input
 
@@ -59,7 +59,9 @@ class RealPayNow:
         if not key and not store:
             return None
         if not (key and store):
-            raise StackError("to target the real PayNow set both PAYNOW_API_KEY and PAYNOW_STORE_ID (or neither)")
+            raise StackError(
+                "to target the real PayNow set both PAYNOW_API_KEY and PAYNOW_STORE_ID (or neither)"
+            )
         return cls(environ.get("PAYNOW_API_URL") or "https://api.paynow.gg", store, key)
 
 
@@ -87,7 +89,9 @@ class _Server:
         self.name = name
         self.sock = sock
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True, name=name)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [sock]}, daemon=True, name=name
+        )
 
     def start(self) -> None:
         self.thread.start()
@@ -159,7 +163,9 @@ class DevStack:
         opts = self.options
         for folder in ("drop", "drop/reports"):
             (self.workdir / folder).mkdir(parents=True, exist_ok=True)
-        template = LocalTemplate(opts.template, stack_name=opts.stack_name, region=REGION, account_id=ACCOUNT_ID)
+        template = LocalTemplate(
+            opts.template, stack_name=opts.stack_name, region=REGION, account_id=ACCOUNT_ID
+        )
         sockets = self._bind_ports()
         urls = {name: f"http://{opts.host}:{sock.getsockname()[1]}" for name, sock in sockets.items()}
 
@@ -175,7 +181,9 @@ class DevStack:
         overrides = self._parameter_overrides(template, aws, urls, paynow_url, store_id)
         missing = template.parameters_without_value(overrides)
         if missing:
-            raise StackError(f"template parameters without a value: {', '.join(missing)} (pass --parameter NAME=VALUE)")
+            raise StackError(
+                f"template parameters without a value: {', '.join(missing)} (pass --parameter NAME=VALUE)"
+            )
         template.bind(overrides)
         created = ResourceCreator(template, aws).create_all()
         specs = template.functions()
@@ -251,12 +259,16 @@ class DevStack:
         for name in ("api", "lambda", "page", "emulator", "steam"):
             configured = self.options.ports.get(name)
             try:
-                sockets[name] = _bind(self.options.host, DEFAULT_PORTS[name] if configured is None else configured)
+                sockets[name] = _bind(
+                    self.options.host, DEFAULT_PORTS[name] if configured is None else configured
+                )
             except OSError as exc:
                 if configured is not None:
                     for sock in sockets.values():
                         sock.close()
-                    raise StackError(f"cannot listen on {self.options.host}:{configured} for {name}: {exc}") from exc
+                    raise StackError(
+                        f"cannot listen on {self.options.host}:{configured} for {name}: {exc}"
+                    ) from exc
                 sockets[name] = _bind(self.options.host, 0)
                 self.console.line(
                     f"port {DEFAULT_PORTS[name]} for {name} is taken; using {sockets[name].getsockname()[1]}"
@@ -305,12 +317,16 @@ class DevStack:
                 overrides[parameter] = local[env_name]
             elif env_name in SECRET_CONTRACT and "Default" not in template.parameters[parameter]:
                 # A secret the stack is expected to provide: create it here and pass its ARN.
-                secret_name = f"{self.options.stack_name}/{env_name.removesuffix('_SECRET').lower().replace('_', '-')}"
+                secret_name = (
+                    f"{self.options.stack_name}/{env_name.removesuffix('_SECRET').lower().replace('_', '-')}"
+                )
                 overrides[parameter] = aws.put_secret(secret_name, "{}")
         overrides.update(self.options.parameters)
         return overrides
 
-    def _seed_secrets(self, aws: Aws, specs: Mapping[str, FunctionSpec], api_key: str, caller_key: str) -> None:
+    def _seed_secrets(
+        self, aws: Aws, specs: Mapping[str, FunctionSpec], api_key: str, caller_key: str
+    ) -> None:
         values = {
             "PAYNOW_API_KEY_SECRET": api_key,
             "CALLER_KEYS_SECRET": json.dumps({"callers": {"devstack": caller_key}}),
@@ -380,7 +396,11 @@ class DevStack:
                 url, arn = self._queue(aws, f"devstack-s3-{index}-{trigger.function}"[:80])
                 rules = [{"Name": "prefix", "Value": trigger.prefix}] if trigger.prefix else []
                 rules += [{"Name": "suffix", "Value": trigger.suffix}] if trigger.suffix else []
-                queue_config: dict[str, Any] = {"Id": f"{trigger.function}-{index}", "QueueArn": arn, "Events": list(trigger.events)}
+                queue_config: dict[str, Any] = {
+                    "Id": f"{trigger.function}-{index}",
+                    "QueueArn": arn,
+                    "Events": list(trigger.events),
+                }
                 if rules:
                     queue_config["Filter"] = {"Key": {"FilterRules": rules}}
                 queues.append(queue_config)
@@ -389,7 +409,9 @@ class DevStack:
                 configuration["QueueConfigurations"] = queues
             if bucket_logical in eventbridge:
                 configuration["EventBridgeConfiguration"] = {}
-            aws.s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=configuration)
+            aws.s3.put_bucket_notification_configuration(
+                Bucket=bucket, NotificationConfiguration=configuration
+            )
         for rule in template.rule_triggers(specs):
             self._wire_rule(aws, rule)
         return self._import_folders(template, aws, specs, by_bucket)
@@ -402,7 +424,9 @@ class DevStack:
             if not isinstance(body, dict) or body.get("Event") == "s3:TestEvent" or "Records" not in body:
                 return  # S3 sends a test event when a queue is configured; Lambda never sees it
             # Keys in S3 records are URL-encoded (spaces as +).
-            keys = ", ".join(unquote_plus(r.get("s3", {}).get("object", {}).get("key", "?")) for r in body["Records"])
+            keys = ", ".join(
+                unquote_plus(r.get("s3", {}).get("object", {}).get("key", "?")) for r in body["Records"]
+            )
             invoker.submit(trigger.function, body, f"s3 {keys}")
 
         return deliver
@@ -427,7 +451,9 @@ class DevStack:
             name = template.physical_name(bus.logical_id)
             url, arn = self._queue(aws, f"devstack-events-{bus.logical_id}"[:80])
             aws.events.put_rule(
-                Name="devstack-event-log", EventBusName=name, EventPattern=json.dumps({"account": [ACCOUNT_ID]})
+                Name="devstack-event-log",
+                EventBusName=name,
+                EventPattern=json.dumps({"account": [ACCOUNT_ID]}),
             )
             aws.events.put_targets(
                 Rule="devstack-event-log", EventBusName=name, Targets=[{"Id": "devstack-log", "Arn": arn}]
@@ -442,7 +468,9 @@ class DevStack:
         by_bucket: Mapping[str, list[BucketTrigger]],
     ) -> dict[str, Any]:
         """The drop folder feeds the bucket a function imports from; its reports come back beside it."""
-        buckets = {template.physical_name(b.logical_id): b.logical_id for b in template.resources("AWS::S3::Bucket")}
+        buckets = {
+            template.physical_name(b.logical_id): b.logical_id for b in template.resources("AWS::S3::Bucket")
+        }
         chosen: tuple[str, FunctionSpec] | None = None
         for spec in specs.values():
             if spec.environment.get("IMPORT_BUCKET") in buckets:
@@ -452,7 +480,9 @@ class DevStack:
             return {}
         bucket, spec = chosen
         triggers = by_bucket.get(buckets[bucket], [])
-        incoming = spec.environment.get("INCOMING_PREFIX") or (triggers[0].prefix if triggers else "incoming/")
+        incoming = spec.environment.get("INCOMING_PREFIX") or (
+            triggers[0].prefix if triggers else "incoming/"
+        )
         reports = spec.environment.get("REPORTS_PREFIX") or "reports/"
         drop = self.workdir / "drop"
         reports_dir = drop / "reports"
@@ -476,7 +506,7 @@ class DevStack:
         def warm(runtime: FunctionRuntime) -> None:
             try:
                 runtime.prewarm()
-            except SandboxFailure as exc:
+            except SandboxError as exc:
                 errors[runtime.spec.logical_id] = str(exc)
                 self.console.line(f"!! {runtime.spec.logical_id} failed to initialise: {exc}")
 

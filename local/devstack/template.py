@@ -151,9 +151,10 @@ def merge_globals(global_props: Mapping[str, Any], props: Mapping[str, Any]) -> 
 
 
 def _is_intrinsic(value: Mapping[str, Any]) -> bool:
-    return len(value) == 1 and next(iter(value)) in ("Ref", "Condition") or next(iter(value), "").startswith(
-        "Fn::"
-    )
+    if len(value) != 1:
+        return False
+    key = str(next(iter(value)))
+    return key in ("Ref", "Condition") or key.startswith("Fn::")
 
 
 def _bucket_safe(name: str) -> str:
@@ -315,11 +316,15 @@ class LocalTemplate:
             logical_id = raw["LogicalId"]
             if not self.included(logical_id):
                 continue
-            props = self.resolver.resolve(merge_globals(self._function_globals(), raw.get("Properties") or {}))
+            props = self.resolver.resolve(
+                merge_globals(self._function_globals(), raw.get("Properties") or {})
+            )
             specs[logical_id] = self._function_spec(logical_id, props, layers)
         return specs
 
-    def _function_spec(self, logical_id: str, props: Mapping[str, Any], layers: Mapping[str, Path]) -> FunctionSpec:
+    def _function_spec(
+        self, logical_id: str, props: Mapping[str, Any], layers: Mapping[str, Path]
+    ) -> FunctionSpec:
         code_uri = props.get("CodeUri")
         if not isinstance(code_uri, str):
             raise TemplateError(f"{logical_id}: CodeUri must be a local directory for devstack")
@@ -453,7 +458,10 @@ class LocalTemplate:
             if route_path in (f"{method} {path}", path):
                 settings = {**settings, **route_settings}
         throttle = None
-        if settings.get("ThrottlingRateLimit") is not None or settings.get("ThrottlingBurstLimit") is not None:
+        if (
+            settings.get("ThrottlingRateLimit") is not None
+            or settings.get("ThrottlingBurstLimit") is not None
+        ):
             throttle = Throttle(
                 rate=float(settings.get("ThrottlingRateLimit", 10000)),
                 burst=int(settings.get("ThrottlingBurstLimit", 5000)),
@@ -492,7 +500,9 @@ class LocalTemplate:
                     continue
                 raw_bucket = (event.get("Properties") or {}).get("Bucket")
                 if not (isinstance(raw_bucket, dict) and "Ref" in raw_bucket):
-                    raise TemplateError(f"{logical_id}: S3 event Bucket must be !Ref to a bucket in the template")
+                    raise TemplateError(
+                        f"{logical_id}: S3 event Bucket must be !Ref to a bucket in the template"
+                    )
                 props = self.resolver.resolve(event.get("Properties") or {})
                 names = props.get("Events")
                 prefix, suffix = _key_filter(props.get("Filter"))
@@ -511,9 +521,10 @@ class LocalTemplate:
         return [
             bucket.logical_id
             for bucket in self.resources("AWS::S3::Bucket")
-            if ((bucket.properties.get("NotificationConfiguration") or {}).get("EventBridgeConfiguration") or {}).get(
-                "EventBridgeEnabled"
-            )
+            if (
+                (bucket.properties.get("NotificationConfiguration") or {}).get("EventBridgeConfiguration")
+                or {}
+            ).get("EventBridgeEnabled")
             in (True, "true", "True")
         ]
 
@@ -560,7 +571,7 @@ class LocalTemplate:
 
     def unsupported_events(self, functions: Mapping[str, FunctionSpec]) -> list[str]:
         supported = {"HttpApi", "S3", "EventBridgeRule", "CloudWatchEvent"}
-        out = []
+        out: list[str] = []
         for logical_id in functions:
             events = (self.document["Resources"][logical_id].get("Properties") or {}).get("Events") or {}
             out.extend(

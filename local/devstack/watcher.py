@@ -58,7 +58,9 @@ class QueuePoller:
         self.loop = Loop(name, self.poll, 0.0, console)
 
     def poll(self) -> None:
-        response = self.aws.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        response = self.aws.sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+        )
         for message in response.get("Messages", []):
             self.on_message(json.loads(message["Body"]))
             self.aws.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
@@ -118,7 +120,9 @@ class DropWatcher:
         if target.exists():
             target = self.uploaded / f"{path.stem}.{time.strftime('%Y%m%dT%H%M%S')}{path.suffix}"
         shutil.move(str(path), target)
-        self.console.line(f"drop {path.name} -> s3://{self.bucket}/{key} (moved to {target.relative_to(self.folder)})")
+        self.console.line(
+            f"drop {path.name} -> s3://{self.bucket}/{key} (moved to {target.relative_to(self.folder)})"
+        )
 
 
 class ReportMirror:

@@ -111,3 +111,11 @@ def install(handler_or_logger: logging.Handler | logging.Logger) -> RedactingFil
     flt = RedactingFilter()
     handler_or_logger.addFilter(flt)
     return flt
+
+
+def install_everywhere(handler: logging.Handler) -> None:
+    """The function's Powertools handler, and the root logger's handlers (Lambda's own, which
+    prints records from boto3, httpx and other libraries)."""
+    install(handler)
+    for root_handler in logging.getLogger().handlers:
+        install(root_handler)

@@ -10,7 +10,7 @@ import json
 import logging
 import re
 from collections.abc import Generator
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 import httpx
 
@@ -23,7 +23,6 @@ class ApiKeyError(ValueError):
     """The configured key (or the secret holding it) is unusable. The message never contains the key."""
 
 
-@runtime_checkable
 class ApiKeyProvider(Protocol):
     def get(self, force: bool = False) -> str:
         """The current key; ``force=True`` bypasses any cache (called after a 401)."""

@@ -86,7 +86,9 @@ class Stack:
     def checkpoints(self) -> DynamoCheckpointStore:
         return DynamoCheckpointStore(boto3.client("dynamodb", region_name=REGION), TABLE)
 
-    def run(self, key: str, service: ImportService | None = None, *, seconds: float = 120.0, **kwargs: Any) -> Summary:
+    def run(
+        self, key: str, service: ImportService | None = None, *, seconds: float = 120.0, **kwargs: Any
+    ) -> Summary:
         service = service or self.service(**kwargs)
         return service.handle(
             ImportRequest(bucket=BUCKET, key=key), deadline=Deadline.after(seconds), owner=str(uuid.uuid4())
@@ -105,7 +107,9 @@ class Stack:
 
     def events(self) -> list[dict[str, Any]]:
         seen = []
-        while batch := self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", []):
+        while batch := self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get(
+            "Messages", []
+        ):
             seen.extend(json.loads(m["Body"]) for m in batch)
             self.sqs.delete_message_batch(
                 QueueUrl=self.queue_url,
@@ -139,7 +143,9 @@ def provision(s3: Any) -> tuple[Any, str]:
     sqs = boto3.client("sqs", region_name=REGION)
     queue_url = sqs.create_queue(QueueName="import-events")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="imports", EventBusName=BUS, EventPattern=json.dumps({"source": ["paynow.customers"]}))
+    events.put_rule(
+        Name="imports", EventBusName=BUS, EventPattern=json.dumps({"source": ["paynow.customers"]})
+    )
     events.put_targets(Rule="imports", EventBusName=BUS, Targets=[{"Id": "q", "Arn": arn}])
     return sqs, queue_url
 
@@ -165,7 +171,11 @@ def fast_retry() -> RetryPolicy:
 def stack(aws_env: None) -> Iterator[Stack]:
     emu = PayNowEmulator()
     client = PayNowClient(
-        emu.store_id, emu.api_key, base_url="https://api.paynow.test", transport=emu.transport(), retry=fast_retry()
+        emu.store_id,
+        emu.api_key,
+        base_url="https://api.paynow.test",
+        transport=emu.transport(),
+        retry=fast_retry(),
     )
     with mock_aws():
         s3 = boto3.client("s3", region_name=REGION)

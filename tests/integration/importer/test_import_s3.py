@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import BUCKET, Stack, assert_invariant, assert_no_duplicates, csv_text, steam
+from conftest import Stack, assert_invariant, assert_no_duplicates, csv_text, steam
 from customers.importer.engine import EngineOptions
 from customers.importer.report import ImportStatus
+from customers.importer.requests import parse_event
 from customers.importer.sender import ExistingMode
+from paynow.deadline import Deadline
 from paynow.models import CustomerUpsert
 
 UUID_A = "069a79f4-44e9-4726-a5be-fca90e38aaf5"
@@ -34,7 +36,9 @@ def test_csv_dialects(stack: Stack, data: bytes) -> None:
 
 def test_embedded_newlines_and_a_late_cp1252_byte(stack: Stack) -> None:
     rows = [[steam(i), f"n{i}"] for i in range(1, 700)]
-    text = csv_text(["steam_id", "name"], rows).encode() + f'{steam(900)},"Ren\u00e9e\nLine 2"\n'.encode("cp1252")
+    text = csv_text(["steam_id", "name"], rows).encode() + f'{steam(900)},"Ren\u00e9e\nLine 2"\n'.encode(
+        "cp1252"
+    )
     stack.put("incoming/late.csv", text)
     summary = stack.run("incoming/late.csv")
     assert summary.counts.created == 700
@@ -109,12 +113,12 @@ def test_each_rejection_reason_is_reported_with_line_values_and_reason(stack: St
 
 
 def test_formula_injection_is_neutralised_in_the_report(stack: Stack) -> None:
-    rows = [["=HYPERLINK(\"http://evil\")", "+cmd", "@SUM(1)"], ["-1", "\tx", "ok"]]
+    rows = [['=HYPERLINK("http://evil")', "+cmd", "@SUM(1)"], ["-1", "\tx", "ok"]]
     stack.put("incoming/evil.csv", csv_text(["steam_id", "name", "=cmd"], rows))
     summary = stack.run("incoming/evil.csv")
     report = stack.report(summary)
     assert report[0][-1] == "'=cmd"
-    assert report[1][3:] == ["'=HYPERLINK(\"http://evil\")", "'+cmd", "'@SUM(1)"]
+    assert report[1][3:] == ['\'=HYPERLINK("http://evil")', "'+cmd", "'@SUM(1)"]
     assert report[2][3:] == ["'-1", "'\tx", "ok"]
 
 
@@ -133,7 +137,9 @@ def test_file_without_identifier_column_is_rejected_before_any_paynow_call(stack
 
 def test_existing_customers_skip_mode(stack: Stack) -> None:
     existing = stack.client.create_customer(CustomerUpsert(steam_id=steam(2), name="Old"))
-    stack.put("incoming/skip.csv", csv_text(["steam_id", "name"], [[steam(i), f"New{i}"] for i in range(1, 4)]))
+    stack.put(
+        "incoming/skip.csv", csv_text(["steam_id", "name"], [[steam(i), f"New{i}"] for i in range(1, 4)])
+    )
     summary = stack.run("incoming/skip.csv", mode=ExistingMode.SKIP)
     assert (summary.counts.created, summary.counts.existing, summary.counts.updated) == (2, 1, 0)
     assert stack.emu.inspect.customer(existing.id)["name"] == "Old"
@@ -141,7 +147,9 @@ def test_existing_customers_skip_mode(stack: Stack) -> None:
 
 
 def test_existing_customers_update_mode(stack: Stack) -> None:
-    existing = stack.client.create_customer(CustomerUpsert(steam_id=steam(2), name="Old", metadata={"a": "1"}))
+    existing = stack.client.create_customer(
+        CustomerUpsert(steam_id=steam(2), name="Old", metadata={"a": "1"})
+    )
     rows = [[steam(i), f"New{i}", "vip"] for i in range(1, 4)]
     stack.put("incoming/update.csv", csv_text(["steam_id", "name", "metadata.tier"], rows))
     summary = stack.run("incoming/update.csv", mode=ExistingMode.UPDATE)
@@ -208,11 +216,16 @@ def test_crash_between_chunks_resumes_without_creating_twice(stack: Stack) -> No
             raise SystemExit("invocation killed")
 
     with pytest.raises(SystemExit):
-        stack.run("incoming/crash.csv", concurrency=4, options=EngineOptions(on_checkpoint=die_after_three))
+        stack.run(
+            "incoming/crash.csv",
+            concurrency=4,
+            lease_seconds=1.0,
+            options=EngineOptions(on_checkpoint=die_after_three),
+        )
     created_before = stack.emu.inspect.count()
     assert 0 < created_before < 1998
-    # The next delivery comes after the dead invocation's lease ran out.
-    summary = stack.run("incoming/crash.csv", concurrency=4, lease_seconds=0.0)
+    # The retried delivery waits for the dead invocation's lease to run out, then resumes.
+    summary = stack.run("incoming/crash.csv", concurrency=4)
     assert summary.status is ImportStatus.COMPLETED
     assert summary.hops == 2
     assert_invariant(summary)
@@ -226,21 +239,31 @@ def test_crash_between_chunks_resumes_without_creating_twice(stack: Stack) -> No
 
 def test_self_continuation_with_bounded_hops(stack: Stack) -> None:
     stack.put("incoming/hops.csv", csv_text(["steam_id"], [[steam(i)] for i in range(1, 1001)]))
-    service = stack.service(hop_reserve_seconds=119.0)  # every hop stops after its first segments
-    summary = stack.run("incoming/hops.csv", service, seconds=119.5)
-    assert summary.status is ImportStatus.RUNNING
-    hops = 1
+    # Each invocation starts with less time left than the reserve: it sends one segment and hands over.
+    service = stack.service(hop_reserve_seconds=60.0)
+    summary = stack.run("incoming/hops.csv", service, seconds=30.0)
     while stack.continuer.payloads:
-        payload = stack.continuer.payloads.pop()
-        assert payload["continuation"]["bucket"] == BUCKET
-        from customers.importer.requests import parse_event
-
-        (request,) = parse_event(payload)
-        summary = service.handle(request, deadline=__import__("paynow.deadline").deadline.Deadline.after(119.3),
-                                 owner=f"hop{hops}")
-        hops += 1
-        assert hops < 100
+        assert summary.status is ImportStatus.RUNNING
+        (request,) = parse_event(stack.continuer.payloads.pop())
+        summary = service.handle(request, deadline=Deadline.after(30.0), owner=f"hop-{summary.hops}")
     assert summary.status is ImportStatus.COMPLETED
-    assert summary.hops == hops
+    assert summary.hops == 5
     assert summary.counts.created == 1000
     assert stack.emu.inspect.count() == 1000
+    assert [e["detail-type"] for e in stack.events()] == ["Import Completed"]
+
+
+def test_too_many_hops_fails_the_import(stack: Stack) -> None:
+    stack.put("incoming/long.csv", csv_text(["steam_id"], [[steam(i)] for i in range(1, 1001)]))
+    service = stack.service(hop_reserve_seconds=60.0, max_hops=2)
+    summary = stack.run("incoming/long.csv", service, seconds=30.0)
+    while stack.continuer.payloads:
+        (request,) = parse_event(stack.continuer.payloads.pop())
+        summary = service.handle(request, deadline=Deadline.after(30.0), owner=f"hop-{summary.hops}")
+    assert summary.status is ImportStatus.FAILED
+    assert summary.error is not None
+    assert "IMPORT_MAX_HOPS" in summary.error
+    assert summary.counts.created == 400
+    assert_invariant(summary)
+    (event,) = stack.events()
+    assert event["detail-type"] == "Import Failed"

@@ -11,6 +11,7 @@ from devstack.logs import Console
 from devstack.runtime import FunctionRuntime
 from devstack.template import AsyncConfig, Destination, FunctionSpec
 
+
 class CapturedConsole(Console):
     def __init__(self) -> None:
         self.buffer = io.StringIO()
@@ -116,5 +117,9 @@ def spec(
 
 
 def runtime(function: FunctionSpec, console: Console, max_concurrency: int = 2) -> FunctionRuntime:
-    env = {"PATH": os.environ.get("PATH", ""), "AWS_LAMBDA_FUNCTION_NAME": function.name, **function.environment}
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "AWS_LAMBDA_FUNCTION_NAME": function.name,
+        **function.environment,
+    }
     return FunctionRuntime(function, env, console, max_concurrency=max_concurrency)

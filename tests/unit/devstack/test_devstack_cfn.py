@@ -107,7 +107,12 @@ def test_unknown_reference_names_the_culprit(template: dict[str, Any]) -> None:
 def test_stack_id_carries_the_stack_uuid(template: dict[str, Any]) -> None:
     context = Context(parameters={}, stack_name="s", stack_uuid="1234abcd-0000-0000-0000-000000000000")
     stack_id = Resolver(template, context).resolve(
-        {"Fn::Select": [0, {"Fn::Split": ["-", {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}]}]}
+        {
+            "Fn::Select": [
+                0,
+                {"Fn::Split": ["-", {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}]},
+            ]
+        }
     )
     assert stack_id == "1234abcd"
 

@@ -29,10 +29,17 @@ from devstack.template import Authorizer, Cors, HttpApiSpec, Route, Throttle
 from devstack_helpers import AUTHORIZER, HTTP, CapturedConsole, runtime, spec
 
 AUTH = Authorizer("KeyAuth", "Auth", "2.0", True, ("Authorization",), (), 0)
-CORS = Cors(allow_origins=("http://shop.local:8080",), allow_methods=("POST",), allow_headers=("content-type",), max_age=600)
+CORS = Cors(
+    allow_origins=("http://shop.local:8080",),
+    allow_methods=("POST",),
+    allow_headers=("content-type",),
+    max_age=600,
+)
 
 
-def route(path: str, method: str = "POST", authorizer: Authorizer | None = None, throttle: Throttle | None = None) -> Route:
+def route(
+    path: str, method: str = "POST", authorizer: Authorizer | None = None, throttle: Throttle | None = None
+) -> Route:
     return Route("Api", method, path, "Http", authorizer, "2.0", 29000, throttle)
 
 
@@ -76,15 +83,24 @@ def test_route_selection_prefers_literals_then_params_then_greedy() -> None:
 
 
 def test_v2_event_shape() -> None:
-    matched = MatchedRoute(HttpApiSpec("Api", "abc123", None, ()), route("/customers/{id}/tokens"), {"id": "7 7"})
+    matched = MatchedRoute(
+        HttpApiSpec("Api", "abc123", None, ()), route("/customers/{id}/tokens"), {"id": "7 7"}
+    )
     req = request(
         path="/customers/7%207/tokens",
         query="a=1&a=2&b=",
-        headers=(("x-multi", "one"), ("x-multi", "two"), ("cookie", "s=1; t=2"), ("content-type", "application/json")),
+        headers=(
+            ("x-multi", "one"),
+            ("x-multi", "two"),
+            ("cookie", "s=1; t=2"),
+            ("content-type", "application/json"),
+        ),
         body=b'{"k": "v"}',
     )
     now = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
-    event = build_event(req, matched, account_id="123456789012", request_id="rid", now=now, authorizer_context={"caller": "c"})
+    event = build_event(
+        req, matched, account_id="123456789012", request_id="rid", now=now, authorizer_context={"caller": "c"}
+    )
     assert event["version"] == "2.0"
     assert event["routeKey"] == "POST /customers/{id}/tokens"
     assert event["rawPath"] == "/customers/7%207/tokens"
@@ -119,7 +135,13 @@ def test_binary_bodies_are_base64_encoded() -> None:
 
 def test_result_mapping() -> None:
     full = map_result(
-        {"statusCode": 204, "headers": {"X-A": "1"}, "cookies": ["c=1"], "body": base64.b64encode(b"hi").decode(), "isBase64Encoded": True}
+        {
+            "statusCode": 204,
+            "headers": {"X-A": "1"},
+            "cookies": ["c=1"],
+            "body": base64.b64encode(b"hi").decode(),
+            "isBase64Encoded": True,
+        }
     )
     assert (full.status, full.body) == (204, b"hi")
     assert ("x-a", "1") in full.headers and ("set-cookie", "c=1") in full.headers
@@ -136,11 +158,19 @@ def test_authorizer_responses() -> None:
     with pytest.raises(ValueError, match="boolean"):
         decide(AUTH, {"isAuthorized": "yes"}, arn)
     policy = Authorizer("P", "Auth", "2.0", False, ("Authorization",), (), 0)
-    allow = {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "arn:aws:execute-api:*:1:abc/*/POST/*"}
-    assert decide(policy, {"policyDocument": {"Statement": [allow]}, "context": {"x": "y"}}, arn).context == {"x": "y"}
+    allow = {
+        "Effect": "Allow",
+        "Action": "execute-api:Invoke",
+        "Resource": "arn:aws:execute-api:*:1:abc/*/POST/*",
+    }
+    assert decide(policy, {"policyDocument": {"Statement": [allow]}, "context": {"x": "y"}}, arn).context == {
+        "x": "y"
+    }
     deny = {**allow, "Effect": "Deny", "Resource": arn}
     assert not decide(policy, {"policyDocument": {"Statement": [allow, deny]}}, arn).allowed
-    assert not decide(policy, {"policyDocument": {"Statement": [{**allow, "Resource": "arn:other"}]}}, arn).allowed
+    assert not decide(
+        policy, {"policyDocument": {"Statement": [{**allow, "Resource": "arn:other"}]}}, arn
+    ).allowed
     with pytest.raises(ValueError):
         decide(policy, {"principalId": "x"}, arn)
 
@@ -154,7 +184,14 @@ def test_identity_sources() -> None:
 def test_cors_preflight_and_response_headers() -> None:
     ok = preflight(
         CORS,
-        request("OPTIONS", headers=(("origin", "http://shop.local:8080"), ("access-control-request-method", "POST"), ("access-control-request-headers", "Content-Type"))),
+        request(
+            "OPTIONS",
+            headers=(
+                ("origin", "http://shop.local:8080"),
+                ("access-control-request-method", "POST"),
+                ("access-control-request-headers", "Content-Type"),
+            ),
+        ),
     )
     assert ok.status == 204
     assert dict(ok.headers) == {
@@ -166,7 +203,11 @@ def test_cors_preflight_and_response_headers() -> None:
     for headers in (
         (("origin", "http://evil.example"), ("access-control-request-method", "POST")),
         (("origin", "http://shop.local:8080"), ("access-control-request-method", "DELETE")),
-        (("origin", "http://shop.local:8080"), ("access-control-request-method", "POST"), ("access-control-request-headers", "x-secret")),
+        (
+            ("origin", "http://shop.local:8080"),
+            ("access-control-request-method", "POST"),
+            ("access-control-request-headers", "x-secret"),
+        ),
     ):
         refused = preflight(CORS, request("OPTIONS", headers=headers))
         assert refused.status == 204 and refused.headers == []
@@ -188,7 +229,10 @@ def test_token_bucket_allows_a_burst_then_refuses() -> None:
 def sandboxes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, FunctionRuntime]]:
     root: Path = tmp_path_factory.mktemp("functions")
     console = CapturedConsole()
-    runtimes = {"Http": runtime(spec(root, "Http", HTTP), console), "Auth": runtime(spec(root, "Auth", AUTHORIZER), console)}
+    runtimes = {
+        "Http": runtime(spec(root, "Http", HTTP), console),
+        "Auth": runtime(spec(root, "Auth", AUTHORIZER), console),
+    }
     yield runtimes
     for item in runtimes.values():
         item.close()
@@ -221,7 +265,9 @@ def body(response: HttpResponse) -> Any:
     return json.loads(response.body)
 
 
-def test_route_reaches_the_handler_and_cors_replaces_its_headers(app: HttpApiApp, console: CapturedConsole) -> None:
+def test_route_reaches_the_handler_and_cors_replaces_its_headers(
+    app: HttpApiApp, console: CapturedConsole
+) -> None:
     response = app.handle(request(path="/open", headers=(("origin", "http://shop.local:8080"),), body=b"x"))
     assert response.status == 201
     headers = dict(response.headers)
@@ -259,16 +305,26 @@ def test_authorizer_runs_first_and_its_context_reaches_the_handler(app: HttpApiA
 
 def test_authorizer_results_are_cached_per_identity_when_configured(app: HttpApiApp) -> None:
     headers = (("authorization", "Bearer good"),)
-    first = body(app.handle(request(path="/cached", headers=headers)))["event"]["requestContext"]["authorizer"]
-    second = body(app.handle(request(path="/cached", headers=headers)))["event"]["requestContext"]["authorizer"]
+    first = body(app.handle(request(path="/cached", headers=headers)))["event"]["requestContext"][
+        "authorizer"
+    ]
+    second = body(app.handle(request(path="/cached", headers=headers)))["event"]["requestContext"][
+        "authorizer"
+    ]
     assert first == second  # the authorizer's call counter did not move: the second answer came from cache
-    uncached = body(app.handle(request(path="/closed/1", headers=headers)))["event"]["requestContext"]["authorizer"]
+    uncached = body(app.handle(request(path="/closed/1", headers=headers)))["event"]["requestContext"][
+        "authorizer"
+    ]
     assert uncached["lambda"]["calls"] > first["lambda"]["calls"]
 
 
 def test_preflight_is_answered_without_a_function(app: HttpApiApp, console: CapturedConsole) -> None:
     response = app.handle(
-        request("OPTIONS", path="/closed/1", headers=(("origin", "http://shop.local:8080"), ("access-control-request-method", "POST")))
+        request(
+            "OPTIONS",
+            path="/closed/1",
+            headers=(("origin", "http://shop.local:8080"), ("access-control-request-method", "POST")),
+        )
     )
     assert response.status == 204
     assert dict(response.headers)["access-control-allow-origin"] == "http://shop.local:8080"

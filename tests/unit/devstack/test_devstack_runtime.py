@@ -6,11 +6,13 @@ import threading
 from pathlib import Path
 
 import pytest
-from devstack.runtime import Throttled
+from devstack.runtime import ThrottledError
 from devstack_helpers import ECHO, CapturedConsole, runtime, spec
 
 
-def test_invocation_gets_event_context_and_its_own_environment(tmp_path: Path, console: CapturedConsole) -> None:
+def test_invocation_gets_event_context_and_its_own_environment(
+    tmp_path: Path, console: CapturedConsole
+) -> None:
     # Two functions whose code is a module named `app`, with different values of one variable.
     first = runtime(spec(tmp_path, "one", ECHO, environment={"WHO": "first"}), console)
     second = runtime(spec(tmp_path, "two", ECHO, environment={"WHO": "second"}), console)
@@ -104,18 +106,28 @@ def test_sys_exit_replaces_the_sandbox(tmp_path: Path, console: CapturedConsole)
 
 
 def test_concurrency_limit_throttles_when_asked_not_to_wait(tmp_path: Path, console: CapturedConsole) -> None:
-    code = "import time\ndef lambda_handler(event, context):\n    time.sleep(event['s'])\n    return 'done'\n"
+    code = (
+        "import pathlib, time\n"
+        "def lambda_handler(event, context):\n"
+        "    pathlib.Path(event['started']).touch()\n"
+        "    time.sleep(event['s'])\n"
+        "    return 'done'\n"
+    )
     function = runtime(spec(tmp_path, "busy", code), console, max_concurrency=1)
+    started = tmp_path / "started"
     results: list[object] = []
     try:
-        function.prewarm()
-        busy = threading.Thread(target=lambda: results.append(function.invoke({"s": 1.5}).payload))
+        busy = threading.Thread(
+            target=lambda: results.append(function.invoke({"s": 1.5, "started": str(started)}).payload)
+        )
         busy.start()
-        # Give the first invocation time to take the only slot.
-        threading.Event().wait(0.5)
-        with pytest.raises(Throttled):
-            function.invoke({"s": 0}, wait_s=0)
-        waited = function.invoke({"s": 0}, wait_s=10)
+        for _ in range(300):  # until the first invocation holds the only slot
+            if started.exists():
+                break
+            threading.Event().wait(0.05)
+        with pytest.raises(ThrottledError):
+            function.invoke({"s": 0, "started": str(started)}, wait_s=0)
+        waited = function.invoke({"s": 0, "started": str(started)}, wait_s=10)
         busy.join()
     finally:
         function.close()

@@ -31,13 +31,28 @@ def _read(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]], RecordRe
         (b"steam_id;name\n1;Ann\n", ["steam_id", "name"], [(2, ["1", "Ann"])]),
         (b"steam_id\tname\n1\tAnn\n", ["steam_id", "name"], [(2, ["1", "Ann"])]),
         ("steam_id,name\n1,Zoë\n".encode("cp1252"), ["steam_id", "name"], [(2, ["1", "Zoë"])]),
-        (b'steam_id,name\n1,"two\r\nlines"\n2,B\n', ["steam_id", "name"], [(2, ["1", "two\r\nlines"]), (4, ["2", "B"])]),
+        (
+            b'steam_id,name\n1,"two\r\nlines"\n2,B\n',
+            ["steam_id", "name"],
+            [(2, ["1", "two\r\nlines"]), (4, ["2", "B"])],
+        ),
         (b"steam_id,name\n\n1,A\n\r\n  \n,\n2,B", ["steam_id", "name"], [(3, ["1", "A"]), (7, ["2", "B"])]),
         (b"\n\nsteam_id,name\n1,A\n", ["steam_id", "name"], [(4, ["1", "A"])]),
     ],
-    ids=["utf8", "bom-crlf", "semicolon", "tab", "cp1252", "embedded-newline", "blank-lines", "leading-blank"],
+    ids=[
+        "utf8",
+        "bom-crlf",
+        "semicolon",
+        "tab",
+        "cp1252",
+        "embedded-newline",
+        "blank-lines",
+        "leading-blank",
+    ],
 )
-def test_dialects(data: bytes, expected_header: list[str], expected_rows: list[tuple[int, list[str]]]) -> None:
+def test_dialects(
+    data: bytes, expected_header: list[str], expected_rows: list[tuple[int, list[str]]]
+) -> None:
     header, rows, _ = _read(data)
     assert header == expected_header
     assert rows == expected_rows
@@ -45,7 +60,12 @@ def test_dialects(data: bytes, expected_header: list[str], expected_rows: list[t
 
 def test_cp1252_byte_late_in_a_utf8_file_is_decoded_not_fatal() -> None:
     body = b"".join(b"7656119800%07d,name%d\n" % (i, i) for i in range(5000))
-    data = b"steam_id,name\n" + body + "7656119899999999,Ren\u00e9e\n".encode("cp1252") + "1,Jos\u00e9\n".encode()
+    data = (
+        b"steam_id,name\n"
+        + body
+        + "7656119899999999,Ren\u00e9e\n".encode("cp1252")
+        + "1,Jos\u00e9\n".encode()
+    )
     _, rows, reader = _read(data)
     assert rows[-2][1] == ["7656119899999999", "Ren\u00e9e"]
     assert rows[-1][1] == ["1", "Jos\u00e9"]

@@ -125,6 +125,9 @@ def test_the_key_never_appears_in_reprs_errors_or_logs(
         error_response(429, "rate-limited", "slow down"),
     ]
     shown: list[str] = []
+    # Explicitly on the libraries too, whatever another test left their levels at.
+    for name in ("botocore", "httpx", "paynow"):
+        caplog.set_level(logging.DEBUG, logger=name)
     with caplog.at_level(logging.DEBUG):
         for step in scripted:
             api = ScriptedPayNow(step)

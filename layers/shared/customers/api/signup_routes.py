@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from aws_lambda_powertools import Metrics
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
@@ -16,6 +16,7 @@ from customers.api.runtime import api_deadline
 from customers.identity import SignupRequest
 from customers.signup import SignupResponse, SignupService
 
+logger = Logger(child=True)
 metrics = Metrics()
 
 _SIGNUP_RESPONSES = {
@@ -30,6 +31,10 @@ _SIGNUP_RESPONSES = {
         "content": {"application/json": {"model": ErrorBody}},
     },
 }
+
+
+def _kind(request: SignupRequest) -> str:
+    return "steam" if request.steam is not None else f"minecraft_{request.minecraft.edition.value}"  # type: ignore[union-attr]
 
 
 def build_router(service: Callable[[], SignupService]) -> Router:
@@ -51,6 +56,10 @@ def build_router(service: Callable[[], SignupService]) -> Router:
         result = service().signup(request, deadline=api_deadline(router.lambda_context))
         redaction.secrets.add(result.token)
         metrics.add_metric(name="CustomerCreated" if result.created else "CustomerFound", unit=MetricUnit.Count, value=1)
+        logger.info(
+            "signup completed",
+            extra={"customer_id": result.customer.id, "customer_created": result.created, "identity": _kind(request)},
+        )
         return result
 
     return router

@@ -236,10 +236,13 @@ class ImportEngine:
         try:
             with self._source.open(version, state.offset) as stream:
                 reader = RecordReader(stream, Position(state.offset, state.line), state.delimiter)
+                submitted = 0
                 for segment in self._segments(reader, validator, seen, state.next_seq):
-                    if run.deadline.remaining() < options.hop_reserve_seconds:
+                    # Every hop sends at least one segment, so a chain of hops always progresses.
+                    if submitted and run.deadline.remaining() < options.hop_reserve_seconds:
                         outcome = RunOutcome.PAUSED
                         break
+                    submitted += 1
                     if segment.seq >= state.reserved_seq:
                         state.reserved_seq = segment.seq + window
                         self._save(run)

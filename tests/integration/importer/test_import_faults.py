@@ -1,0 +1,161 @@
+"""Exactly-once under failure: ambiguous writes, storms of 5xx, drops and 429s, and a property test."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from conftest import Stack, assert_invariant, assert_no_duplicates, csv_text, fast_retry, steam
+from customers.importer.local import MemoryCheckpointStore, MemoryReportStore
+from customers.importer.report import ImportStatus
+from customers.importer.requests import ImportRequest
+from customers.importer.service import ImportService, ServiceConfig
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from paynow.client import PayNowClient
+from paynow.deadline import Deadline
+from paynow_emulator import Faults, PayNowEmulator
+from paynow_emulator.faults import RateLimit
+
+
+def _rows(n: int) -> list[list[str]]:
+    return [[steam(i), f"name{i}", "" if i % 3 else "tag"] for i in range(1, n + 1)]
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [
+        Faults(commit_then_fail="500", commit_then_fail_rate=0.5, operations=frozenset({"bulk"}), seed=1),
+        Faults(
+            commit_then_fail="timeout",
+            commit_then_fail_rate=0.5,
+            hang_s=0.0,
+            operations=frozenset({"bulk"}),
+            seed=2,
+        ),
+        Faults(error_rate=0.3, drop_rate=0.2, seed=3),
+        Faults(rate_limit=RateLimit(per_second=200.0, burst=2), retry_after_header=False, seed=4),
+        Faults(
+            rate_limit=RateLimit(per_second=200.0, burst=2),
+            error_rate=0.2,
+            commit_then_fail="500",
+            commit_then_fail_rate=0.3,
+            seed=5,
+        ),
+    ],
+    ids=["commit-then-500", "commit-then-timeout", "5xx-and-drop-storm", "429-storm", "everything"],
+)
+def test_no_duplicates_and_nothing_lost_under_faults(stack: Stack, faults: Faults) -> None:
+    stack.put("incoming/storm.csv", csv_text(["steam_id", "name", "metadata.tag"], _rows(1000)))
+    stack.emu.faults = faults
+    summary = stack.run("incoming/storm.csv", concurrency=4)
+    stack.emu.faults = Faults()
+    assert summary.status is ImportStatus.COMPLETED
+    assert_invariant(summary)
+    assert summary.counts.created == 1000
+    assert stack.emu.inspect.count() == 1000
+    assert_no_duplicates(stack)
+    assert set(stack.customers_by("steam_id")) == {steam(i) for i in range(1, 1001)}
+    assert any(r.fault for r in stack.emu.inspect.requests)
+
+
+def test_crash_after_an_ambiguous_write_then_resume(stack: Stack) -> None:
+    """The invocation dies while PayNow committed a chunk it never confirmed; the retry reconciles."""
+    stack.put("incoming/amb.csv", csv_text(["steam_id", "name", "metadata.tag"], _rows(600)))
+    stack.emu.faults = Faults(commit_then_fail="timeout", commit_then_fail_count=1, hang_s=0.0)
+    calls = 0
+    original = stack.client.lookup_customer
+
+    def dying_lookup(*args, **kwargs):  # the reconcile that would follow the timeout never happens
+        nonlocal calls
+        calls += 1
+        raise SystemExit("invocation killed")
+
+    stack.client.lookup_customer = dying_lookup  # type: ignore[method-assign]
+    with pytest.raises(SystemExit):
+        stack.run("incoming/amb.csv", concurrency=1, lease_seconds=0.5)
+    stack.client.lookup_customer = original  # type: ignore[method-assign]
+    assert stack.emu.inspect.count() == 200
+    summary = stack.run("incoming/amb.csv", concurrency=2)
+    assert summary.counts.created == 600
+    assert stack.emu.inspect.count() == 600
+    assert_no_duplicates(stack)
+
+
+_valid = st.integers(min_value=1, max_value=60).map(lambda i: [steam(i), f"n{i}"])
+_invalid = st.sampled_from(
+    [["7.65612E+16", "x"], ["76561198000000001.0", "y"], ["", "noid"], ["12", "small"]]
+)
+_existing_ids = st.sets(st.integers(min_value=1, max_value=60), max_size=10)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(st.one_of(_valid, _invalid), min_size=1, max_size=450),
+    existing=_existing_ids,
+    error_rate=st.sampled_from([0.0, 0.2]),
+)
+def test_property_invariant_and_every_valid_row_in_paynow_once(
+    rows: list[list[str]], existing: set[int], error_rate: float
+) -> None:
+    emu = PayNowEmulator()
+    client = PayNowClient(
+        emu.store_id,
+        emu.api_key,
+        base_url="https://api.paynow.test",
+        transport=emu.transport(),
+        retry=fast_retry(),
+    )
+    for i in existing:
+        client.bulk_create_customers([__import__("paynow.models").models.CustomerUpsert(steam_id=steam(i))])
+    emu.faults = Faults(
+        error_rate=error_rate,
+        commit_then_fail="500" if error_rate else None,
+        commit_then_fail_rate=error_rate,
+        seed=len(rows),
+    )
+    data = csv_text(["steam_id", "name"], rows).encode()
+    service = ImportService(
+        source=_BytesSource(data),
+        reports=MemoryReportStore(),
+        checkpoints=MemoryCheckpointStore(),
+        api=client,
+        events=None,
+        continuer=None,
+        config=ServiceConfig(
+            reports_prefix="reports/", incoming_prefix="incoming/", concurrency=3, hop_reserve_seconds=0.0
+        ),
+    )
+    summary = service.handle(
+        ImportRequest(bucket="bkt", key="incoming/p.csv"),
+        deadline=Deadline.after(120),
+        owner=str(uuid.uuid4()),
+    )
+    emu.faults = Faults()
+    c = summary.counts
+    assert c.total == len(rows)
+    assert c.created + c.existing + c.updated + c.rejected + c.duplicates_in_file == c.total
+    valid_ids = {r[0] for r in rows if r[0].isdigit() and len(r[0]) == 17}
+    in_paynow = [cust["steam_id"] for cust in emu.inspect.customers()]
+    assert sorted(in_paynow) == sorted(set(in_paynow))  # once each
+    assert valid_ids | {steam(i) for i in existing} == set(in_paynow)
+    assert c.created + c.existing == len(valid_ids)
+    assert c.duplicates_in_file == sum(1 for r in rows if r[0] in valid_ids) - len(valid_ids)
+    client.close()
+
+
+class _BytesSource:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def head(self, bucket: str, key: str, version_id: str | None):
+        from customers.importer.ports import ObjectVersion
+
+        return ObjectVersion(bucket, key, "v1", "etag", len(self._data))
+
+    def open(self, version, offset: int):
+        import io
+
+        stream = io.BufferedReader(io.BytesIO(self._data))
+        stream.seek(offset)
+        return stream
