@@ -81,6 +81,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="extra Minecraft account known to the emulator (repeatable)",
     )
     parser.add_argument(
+        "--timeout",
+        action="append",
+        type=_key_value,
+        default=[],
+        metavar="FUNCTION=SECONDS",
+        help="run a function with another timeout than the template's (logical id; repeatable)",
+    )
+    parser.add_argument(
         "--max-concurrency", type=int, default=4, help="sandboxes per function without reserved concurrency"
     )
     parser.add_argument(
@@ -116,6 +124,7 @@ def options_from(args: argparse.Namespace) -> StackOptions:
         max_concurrency=args.max_concurrency,
         prewarm=not args.no_prewarm,
         verbose=args.verbose,
+        timeouts={name: float(seconds) for name, seconds in args.timeout},
     )
 
 

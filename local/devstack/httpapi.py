@@ -304,7 +304,7 @@ def decide(authorizer: Authorizer, payload: Any, arn: str) -> AuthDecision:
         return AuthDecision(payload["isAuthorized"], dict(payload.get("context") or {}))
     policy = payload.get("policyDocument")
     if not isinstance(policy, dict):
-        raise ValueError("authorizer response has neither isAuthorized nor policyDocument")
+        raise TypeError("authorizer response has neither isAuthorized nor policyDocument")
     statements = policy.get("Statement") or []
     if isinstance(statements, dict):
         statements = [statements]

@@ -138,7 +138,8 @@ class AsyncInvoker:
         item.attempt += 1
         if item.attempt > 1:
             self.console.line(
-                f"async {item.source} -> {item.function}: retry, attempt {item.attempt}/{config.max_retries + 1}"
+                f"async {item.source} -> {item.function}: "
+                f"retry, attempt {item.attempt}/{config.max_retries + 1}"
             )
         result = runtime.invoke(item.event, request_id=item.request_id if item.attempt == 1 else None)
         if self._stopping.is_set():
@@ -199,12 +200,12 @@ class AsyncInvoker:
                 f"async {spec.logical_id}: record sent to SQS {destination.arn.rsplit(':', 1)[-1]}"
             )
         elif kind == "EVENTBRIDGE":
-            success = body.get("requestContext", {}).get("condition") == "Success"
+            outcome = "Success" if body.get("requestContext", {}).get("condition") == "Success" else "Failure"
             self.aws.events.put_events(
                 Entries=[
                     {
                         "Source": "lambda",
-                        "DetailType": f"Lambda Function Invocation Result - {'Success' if success else 'Failure'}",
+                        "DetailType": f"Lambda Function Invocation Result - {outcome}",
                         "Detail": json.dumps(body),
                         "EventBusName": destination.arn,
                         "Resources": [spec.arn],

@@ -9,13 +9,16 @@ import logging
 import secrets
 import string
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus
 
 import boto3
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from devstack.template import LocalTemplate, Resource
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.literals import QueueAttributeNameType
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
@@ -155,8 +158,8 @@ class ResourceCreator:
     def _queue(self, resource: Resource) -> None:
         props = resource.properties
         name = self.template.physical_name(resource.logical_id)
-        attributes: dict[str, str] = {}
-        for key in (
+        attributes: dict[QueueAttributeNameType, str] = {}
+        keys: tuple[QueueAttributeNameType, ...] = (
             "DelaySeconds",
             "MaximumMessageSize",
             "MessageRetentionPeriod",
@@ -164,7 +167,8 @@ class ResourceCreator:
             "VisibilityTimeout",
             "ContentBasedDeduplication",
             "SqsManagedSseEnabled",
-        ):
+        )
+        for key in keys:
             if key in props:
                 attributes[key] = str(props[key]).lower() if isinstance(props[key], bool) else str(props[key])
         if props.get("FifoQueue"):
@@ -258,7 +262,12 @@ class ResourceCreator:
         if block:
             s3.put_public_access_block(
                 Bucket=name,
-                PublicAccessBlockConfiguration={k: bool(v) for k, v in block.items()},  # type: ignore[misc]
+                PublicAccessBlockConfiguration={
+                    "BlockPublicAcls": bool(block.get("BlockPublicAcls")),
+                    "IgnorePublicAcls": bool(block.get("IgnorePublicAcls")),
+                    "BlockPublicPolicy": bool(block.get("BlockPublicPolicy")),
+                    "RestrictPublicBuckets": bool(block.get("RestrictPublicBuckets")),
+                },
             )
         arn = f"arn:aws:s3:::{name}"
         self.template.set_physical(

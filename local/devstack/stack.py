@@ -3,6 +3,7 @@ the HTTP API, the Lambda endpoint, bucket/rule delivery, the drop folder and the
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
@@ -12,9 +13,9 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import unquote_plus
 
 import uvicorn
@@ -26,8 +27,11 @@ from devstack.logs import Console
 from devstack.page import build_page_app
 from devstack.resources import ACCOUNT_ID, DUMMY_CREDENTIALS, REGION, Aws, MotoServer, ResourceCreator
 from devstack.runtime import FunctionRuntime, InvokeResult, SandboxError
-from devstack.template import BucketTrigger, FunctionSpec, LocalTemplate, RuleTrigger
+from devstack.template import BucketTrigger, FunctionSpec, HttpApiSpec, LocalTemplate, RuleTrigger
 from devstack.watcher import DropWatcher, EventLog, QueuePoller, ReportMirror, apply_input
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.type_defs import NotificationConfigurationTypeDef
 
 DEFAULT_PORTS = {"api": 3000, "lambda": 3001, "page": 8080, "emulator": 8787, "steam": 8788, "moto": 5050}
 # Accounts the emulator knows, so Minecraft signups by name work out of the box.
@@ -80,6 +84,8 @@ class StackOptions:
     prewarm: bool = True
     verbose: bool = False
     retry_delays_s: tuple[float, ...] = (1.0, 2.0)
+    # Local-only function timeouts (logical id -> seconds), e.g. to watch a self-continuation quickly.
+    timeouts: dict[str, float] = field(default_factory=dict)
 
 
 class _Server:
@@ -186,38 +192,9 @@ class DevStack:
             )
         template.bind(overrides)
         created = ResourceCreator(template, aws).create_all()
-        specs = template.functions()
-        self._seed_secrets(aws, specs, api_key, caller_key)
-
-        for logical_id, spec in specs.items():
-            limit = spec.reserved_concurrency or opts.max_concurrency
-            runtime = FunctionRuntime(spec, self._lambda_env(spec, urls), self.console, max_concurrency=limit)
-            self.runtimes[logical_id] = runtime
-            self._stops.append(runtime.close)
-        invoker = AsyncInvoker(self.runtimes, self.console, aws, retry_delays_s=opts.retry_delays_s)
-        self.invoker = invoker
-        self._stops.append(invoker.stop)
-
+        specs = self._functions(template, aws, urls, api_key, caller_key)
         apis = template.http_apis(specs)
-        api_app = HttpApiApp(apis, self._invoke_for_api, self.console, region=REGION, account_id=ACCOUNT_ID)
-        apps: dict[str, Any] = {
-            "api": _uvicorn_config(api_app),
-            "lambda": _uvicorn_config(LambdaApiApp(self.runtimes, invoker, self.console)),
-            "page": _uvicorn_config(build_page_app(urls["api"], urls["steam"])),
-            "steam": _uvicorn_config(self.steam.asgi_app),
-        }
-        if self.emulator is not None:
-            from paynow_emulator.server import config as emulator_config
-
-            apps["emulator"] = emulator_config(self.emulator, log_level="warning")
-        else:
-            sockets.pop("emulator").close()
-        servers = [_Server(name, config, sockets[name]) for name, config in apps.items()]
-        for server in servers:
-            server.start()
-            self._stops.append(server.stop)
-        for server in servers:
-            server.wait_started()
+        self._serve(apis, sockets, urls)
 
         bucket_info = self._wire_triggers(template, aws, specs)
         self._wire_event_log(template, aws)
@@ -236,6 +213,7 @@ class DevStack:
             "caller_key": caller_key,
             "real_paynow": opts.real_paynow is not None,
             "functions": {k: s.name for k, s in specs.items()},
+            "functions_code": {k: str(s.code_dir) for k, s in specs.items()},
             "routes": [f"{r.route_key} -> {r.function}" for api in apis for r in api.routes],
             "resources": created,
             "workdir": str(self.workdir),
@@ -248,6 +226,51 @@ class DevStack:
         if unsupported:
             self.info["unsupported_events"] = unsupported
         self._write_env_file()
+
+    def _functions(
+        self, template: LocalTemplate, aws: Aws, urls: Mapping[str, str], api_key: str, caller_key: str
+    ) -> dict[str, FunctionSpec]:
+        """The template's functions, their secrets seeded, a sandbox pool each, async invocation."""
+        opts = self.options
+        specs = template.functions()
+        unknown = sorted(set(opts.timeouts) - set(specs))
+        if unknown:
+            raise StackError(f"--timeout names no function of the template: {', '.join(unknown)}")
+        specs = {k: replace(s, timeout_s=opts.timeouts.get(k, s.timeout_s)) for k, s in specs.items()}
+        self._seed_secrets(aws, specs, api_key, caller_key)
+        for logical_id, spec in specs.items():
+            limit = spec.reserved_concurrency or opts.max_concurrency
+            runtime = FunctionRuntime(spec, self._lambda_env(spec, urls), self.console, max_concurrency=limit)
+            self.runtimes[logical_id] = runtime
+            self._stops.append(runtime.close)
+        self.invoker = AsyncInvoker(self.runtimes, self.console, aws, retry_delays_s=opts.retry_delays_s)
+        self._stops.append(self.invoker.stop)
+        return specs
+
+    def _serve(
+        self, apis: list[HttpApiSpec], sockets: dict[str, socket.socket], urls: Mapping[str, str]
+    ) -> None:
+        """Start the HTTP servers on their bound sockets and wait until each accepts connections."""
+        assert self.invoker is not None
+        api_app = HttpApiApp(apis, self._invoke_for_api, self.console, region=REGION, account_id=ACCOUNT_ID)
+        apps: dict[str, Any] = {
+            "api": _uvicorn_config(api_app),
+            "lambda": _uvicorn_config(LambdaApiApp(self.runtimes, self.invoker, self.console)),
+            "page": _uvicorn_config(build_page_app(urls["api"], urls["steam"])),
+            "steam": _uvicorn_config(self.steam.asgi_app),
+        }
+        if self.emulator is not None:
+            from paynow_emulator.server import config as emulator_config
+
+            apps["emulator"] = emulator_config(self.emulator, log_level="warning")
+        else:
+            sockets.pop("emulator").close()
+        servers = [_Server(name, config, sockets[name]) for name, config in apps.items()]
+        for server in servers:
+            server.start()
+            self._stops.append(server.stop)
+        for server in servers:
+            server.wait_started()
 
     # -- pieces -----------------------------------------------------------------------------------
     def _port(self, name: str) -> int:
@@ -410,7 +433,8 @@ class DevStack:
             if bucket_logical in eventbridge:
                 configuration["EventBridgeConfiguration"] = {}
             aws.s3.put_bucket_notification_configuration(
-                Bucket=bucket, NotificationConfiguration=configuration
+                Bucket=bucket,
+                NotificationConfiguration=cast("NotificationConfigurationTypeDef", configuration),
             )
         for rule in template.rule_triggers(specs):
             self._wire_rule(aws, rule)
@@ -458,7 +482,7 @@ class DevStack:
             aws.events.put_targets(
                 Rule="devstack-event-log", EventBusName=name, Targets=[{"Id": "devstack-log", "Arn": arn}]
             )
-            self._poll(f"events-{name}", aws, url, lambda event, bus_name=name: log.record(bus_name, event))
+            self._poll(f"events-{name}", aws, url, functools.partial(log.record, name))
 
     def _import_folders(
         self,
@@ -486,8 +510,8 @@ class DevStack:
         reports = spec.environment.get("REPORTS_PREFIX") or "reports/"
         drop = self.workdir / "drop"
         reports_dir = drop / "reports"
-        watcher = DropWatcher(drop, aws, bucket, incoming, self.console)
-        mirror = ReportMirror(aws, bucket, reports, reports_dir, self.console)
+        watcher = DropWatcher(drop, aws, bucket=bucket, prefix=incoming, console=self.console)
+        mirror = ReportMirror(aws, bucket=bucket, prefix=reports, folder=reports_dir, console=self.console)
         for loop in (watcher.loop, mirror.loop):
             loop.start()
             self._stops.append(loop.stop)
@@ -567,7 +591,8 @@ def summary(info: Mapping[str, Any]) -> str:
     ]
     if info.get("bucket"):
         lines += [
-            f"  import bucket   s3://{info['bucket']}/{info['incoming_prefix']}  -> reports under {info['reports_prefix']}",
+            f"  import bucket   s3://{info['bucket']}/{info['incoming_prefix']}"
+            f"  -> reports under {info['reports_prefix']}",
             f"  drop folder     {info['drop_folder']}   (reports copied to {info['reports_folder']})",
         ]
     lines += [f"  functions       {', '.join(f'{k} ({v})' for k, v in info['functions'].items())}"]

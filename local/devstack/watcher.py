@@ -89,7 +89,7 @@ class DropWatcher:
     IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", "~")
 
     def __init__(
-        self, folder: Path, aws: Aws, bucket: str, prefix: str, console: Console, interval_s: float = 0.5
+        self, folder: Path, aws: Aws, *, bucket: str, prefix: str, console: Console, interval_s: float = 0.5
     ) -> None:
         self.folder = folder
         self.uploaded = folder / "uploaded"
@@ -129,7 +129,7 @@ class ReportMirror:
     """Copies new or changed objects under the reports prefix into a local folder."""
 
     def __init__(
-        self, aws: Aws, bucket: str, prefix: str, folder: Path, console: Console, interval_s: float = 0.5
+        self, aws: Aws, *, bucket: str, prefix: str, folder: Path, console: Console, interval_s: float = 0.5
     ) -> None:
         self.aws = aws
         self.bucket = bucket

@@ -48,6 +48,9 @@ class SteamOpenIdStandIn:
         self.endpoint = endpoint
         self.steam_id = steam_id
         self.enforce_nonce = enforce_nonce
+        # Outage switches for tests: answer check_authentication with this HTTP status, or drop it.
+        self.fail_status: int | None = None
+        self.unreachable = False
         self._secret = secret or secrets.token_bytes(32)
         self._assoc_handle = secrets.token_hex(8)
         self._used: set[str] = set()
@@ -60,7 +63,9 @@ class SteamOpenIdStandIn:
             ]
         )
 
-    def mint(self, return_to: str, *, steam_id: str | None = None, issued: datetime | None = None) -> dict[str, str]:
+    def mint(
+        self, return_to: str, *, steam_id: str | None = None, issued: datetime | None = None
+    ) -> dict[str, str]:
         """A signed positive assertion for ``steam_id``, as Steam appends it to ``return_to``."""
         when = (issued or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
         claimed = CLAIMED_ID_PREFIX + (steam_id or self.steam_id)
@@ -122,14 +127,20 @@ class SteamOpenIdStandIn:
         return RedirectResponse(target, status_code=302)
 
     async def _check_route(self, request: Request) -> Response:
+        if self.fail_status is not None:
+            return PlainTextResponse("unavailable", status_code=self.fail_status)
         # Parsed by hand: starlette's form parser needs python-multipart, which Lambda never has.
         fields = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
         return PlainTextResponse(self._kv(self.check_authentication(fields)))
 
     def _handle_sync(self, request: httpx.Request) -> httpx.Response:
+        if self.unreachable:
+            raise httpx.ConnectError("steam stand-in is unreachable", request=request)
         if urlsplit(str(request.url)).path != urlsplit(self.endpoint).path:
             return httpx.Response(404, text="not found")
         if request.method == "POST":
+            if self.fail_status is not None:
+                return httpx.Response(self.fail_status, text="unavailable")
             form = dict(parse_qsl(request.content.decode(), keep_blank_values=True))
             return httpx.Response(200, text=self._kv(self.check_authentication(form)))
         status, target = self.redirect_url(dict(request.url.params))

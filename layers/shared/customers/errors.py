@@ -13,41 +13,41 @@ class DomainError(Exception):
         self.message = message
 
 
-class InvalidSteamAssertion(DomainError):
+class InvalidSteamAssertionError(DomainError):
     """The Steam OpenID assertion is forged, replayed, tampered, stale or for another site."""
 
     code = "invalid_steam_assertion"
 
 
-class SteamUnavailable(DomainError):
+class SteamUnavailableError(DomainError):
     """Steam's ``check_authentication`` could not be reached in time."""
 
     code = "steam_unavailable"
 
 
-class MinecraftAccountNotFound(DomainError):
+class MinecraftAccountNotFoundError(DomainError):
     """PayNow knows no Minecraft account by that name (its create answered 404)."""
 
     code = "minecraft_account_not_found"
 
 
-class CustomerNotFound(DomainError):
+class CustomerNotFoundError(DomainError):
     code = "customer_not_found"
 
 
-class IdentityBusy(DomainError):
+class IdentityBusyError(DomainError):
     """Another request is creating this customer and did not finish within our deadline."""
 
     code = "identity_busy"
 
 
-class BadRequest(DomainError):
+class BadRequestError(DomainError):
     """A request the caller can fix (e.g. a malformed customer id in the path)."""
 
     code = "bad_request"
 
 
-class Unauthenticated(DomainError):
+class UnauthenticatedError(DomainError):
     """A trusted route reached without an authorized caller (the authorizer must always run first)."""
 
     code = "unauthenticated"

@@ -180,7 +180,9 @@ class Identifier(BaseModel):
             raise ValueError(f"give exactly one of {', '.join(type(self).model_fields)} (got {len(given)})")
         return self
 
-    def resolved(self, *, name: str | None = None, metadata: dict[str, str] | None = None) -> ResolvedIdentity:
+    def resolved(
+        self, *, name: str | None = None, metadata: dict[str, str] | None = None
+    ) -> ResolvedIdentity:
         """The identity, creating new customers with the optional ``name`` and ``metadata``."""
         extra: dict[str, Any] = {}
         if metadata is not None:
@@ -196,11 +198,15 @@ class Identifier(BaseModel):
         if self.name is not None:
             if name is not None and name != self.name:
                 raise ValueError("name: differs from identifier.name")
-            return ResolvedIdentity("name", LookupKey.NAME, self.name, CustomerUpsert(name=self.name, **extra))
+            return ResolvedIdentity(
+                "name", LookupKey.NAME, self.name, CustomerUpsert(name=self.name, **extra)
+            )
         if name is not None:
             extra["name"] = name
         if self.steam_id is not None:
-            return ResolvedIdentity("steam", LookupKey.STEAM_ID, self.steam_id, CustomerUpsert(steam_id=self.steam_id, **extra))
+            return ResolvedIdentity(
+                "steam", LookupKey.STEAM_ID, self.steam_id, CustomerUpsert(steam_id=self.steam_id, **extra)
+            )
         if self.minecraft_uuid is not None:
             return ResolvedIdentity(
                 "minecraft_uuid",

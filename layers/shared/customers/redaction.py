@@ -14,7 +14,9 @@ from collections import OrderedDict
 from typing import Any
 
 MASK = "***"
-_SENSITIVE_KEYS = re.compile(r"(?i)^(token|.*_token|authorization|api_?key|.*secret.*|password|key|caller_key|sig)$")
+_SENSITIVE_KEYS = re.compile(
+    r"(?i)^(token|.*_token|authorization|api_?key|.*secret.*|password|key|caller_key|sig)$"
+)
 _PATTERNS = (
     re.compile(r"(?i)\b(APIKey|Bearer|Customer)\s+[^\s\"',;]+"),
     re.compile(r"pnapi_[A-Za-z0-9_\-]+"),

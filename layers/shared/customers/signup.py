@@ -13,7 +13,7 @@ from paynow.errors import ConflictError, NotFoundError, PayNowError, outcome_unk
 from paynow.models import Customer, LookupKey
 from pydantic import BaseModel, Field
 
-from customers.errors import IdentityBusy, MinecraftAccountNotFound
+from customers.errors import IdentityBusyError, MinecraftAccountNotFoundError
 from customers.identity import ResolvedIdentity, SignupRequest, minecraft_identity, steam_identity
 from customers.ports import CustomersApi
 from customers.signup_ports import CreationLock, EventPublisher
@@ -24,13 +24,15 @@ _MINECRAFT_NAME_KEYS = (LookupKey.MINECRAFT_JAVA_NAME, LookupKey.MINECRAFT_BEDRO
 
 class SignupResponse(BaseModel):
     customer: Customer
-    token: str = Field(description="A PayNow customer token for the storefront (Authorization: Customer <token>)")
+    token: str = Field(
+        description="A PayNow customer token for the storefront (Authorization: Customer <token>)"
+    )
     created: bool = Field(description="True when this request created the customer")
 
 
 def _backoff(attempt: int) -> float:
     # Waiters poll the lock record; full jitter spreads 50 of them out.
-    return random.uniform(0.02, min(0.5, 0.05 * 2**attempt))
+    return random.uniform(0.02, min(0.5, 0.05 * 2**attempt))  # noqa: S311 -- jitter, not a secret
 
 
 @dataclass
@@ -69,7 +71,7 @@ class CustomerProvisioner:
                 return Customer.model_validate(claim.customer), False
             delay = self.backoff(attempt)
             if deadline.remaining() <= delay:
-                raise IdentityBusy("another request is creating this customer; retry shortly")
+                raise IdentityBusyError("another request is creating this customer; retry shortly")
             self.sleep(delay)
             attempt += 1
 
@@ -103,7 +105,7 @@ class CustomerProvisioner:
         except NotFoundError:
             if identity.lookup_key in _MINECRAFT_NAME_KEYS:
                 edition = "Java" if identity.lookup_key is LookupKey.MINECRAFT_JAVA_NAME else "Bedrock"
-                raise MinecraftAccountNotFound(
+                raise MinecraftAccountNotFoundError(
                     f"no Minecraft {edition} Edition account is named {identity.value!r}"
                 ) from None
             raise

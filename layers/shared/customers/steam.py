@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from paynow.deadline import Deadline
 from paynow.ids import InvalidIdError, normalize_steam_id
 
-from customers.errors import InvalidSteamAssertion
+from customers.errors import InvalidSteamAssertionError
 from customers.signup_ports import NonceStore, SteamAuthenticator
 
 OPENID_NS = "http://specs.openid.net/auth/2.0"
@@ -44,7 +44,7 @@ def origin_of(url: str) -> str | None:
 
 @dataclass
 class SteamAssertionVerifier:
-    """Turns a positive assertion into the SteamID64 it proves, or raises ``InvalidSteamAssertion``."""
+    """Turns a positive assertion into the SteamID64 it proves, or raises ``InvalidSteamAssertionError``."""
 
     op_endpoint: str
     allowed_origins: Iterable[str]
@@ -60,38 +60,40 @@ class SteamAssertionVerifier:
     def verify(self, params: dict[str, str], *, deadline: Deadline) -> str:
         steam_id, nonce = self._check_locally(params)
         if not self.authenticator.check_authentication(params, deadline=deadline):
-            raise InvalidSteamAssertion("Steam did not confirm this sign-in")
+            raise InvalidSteamAssertionError("Steam did not confirm this sign-in")
         # Recorded only after Steam confirmed it: a transient failure above leaves the sign-in usable.
         keep = (self.max_age + self.max_clock_skew).total_seconds()
         if not self.nonces.use_once(f"steam-nonce#{self.op_endpoint}#{nonce}", keep_seconds=keep):
-            raise InvalidSteamAssertion("this Steam sign-in was already used")
+            raise InvalidSteamAssertionError("this Steam sign-in was already used")
         return steam_id
 
     def _check_locally(self, params: dict[str, str]) -> tuple[str, str]:
         def get(name: str) -> str:
             value = params.get(f"openid.{name}")
             if not value:
-                raise InvalidSteamAssertion(f"openid.{name} is missing")
+                raise InvalidSteamAssertionError(f"openid.{name} is missing")
             return value
 
         if get("ns") != OPENID_NS:
-            raise InvalidSteamAssertion("openid.ns is not OpenID 2.0")
+            raise InvalidSteamAssertionError("openid.ns is not OpenID 2.0")
         if get("mode") != "id_res":
-            raise InvalidSteamAssertion("openid.mode is not id_res (the sign-in was cancelled or failed)")
+            raise InvalidSteamAssertionError(
+                "openid.mode is not id_res (the sign-in was cancelled or failed)"
+            )
         if get("op_endpoint") != self.op_endpoint:
-            raise InvalidSteamAssertion("openid.op_endpoint is not the configured Steam endpoint")
+            raise InvalidSteamAssertionError("openid.op_endpoint is not the configured Steam endpoint")
         claimed, identity = get("claimed_id"), get("identity")
         if claimed != identity:
-            raise InvalidSteamAssertion("openid.claimed_id and openid.identity differ")
+            raise InvalidSteamAssertionError("openid.claimed_id and openid.identity differ")
         match = _CLAIMED_ID.fullmatch(claimed)
         if not match:
-            raise InvalidSteamAssertion(f"openid.claimed_id is not a {CLAIMED_ID_PREFIX}<steamid64> URL")
+            raise InvalidSteamAssertionError(f"openid.claimed_id is not a {CLAIMED_ID_PREFIX}<steamid64> URL")
         try:
             steam_id = normalize_steam_id(match.group(1))
         except InvalidIdError as error:
-            raise InvalidSteamAssertion(f"openid.claimed_id: {error}") from None
+            raise InvalidSteamAssertionError(f"openid.claimed_id: {error}") from None
         if origin_of(get("return_to")) not in self._origins:
-            raise InvalidSteamAssertion("openid.return_to is not on an allowed origin")
+            raise InvalidSteamAssertionError("openid.return_to is not on an allowed origin")
         nonce = get("response_nonce")
         self._check_nonce_time(nonce)
         get("assoc_handle")
@@ -99,7 +101,7 @@ class SteamAssertionVerifier:
         signed = set(get("signed").split(","))
         missing = [name for name in _MUST_SIGN if name not in signed]
         if missing:
-            raise InvalidSteamAssertion(f"openid.signed does not cover {', '.join(missing)}")
+            raise InvalidSteamAssertionError(f"openid.signed does not cover {', '.join(missing)}")
         for name in signed:
             get(name)
         return steam_id, nonce
@@ -107,13 +109,13 @@ class SteamAssertionVerifier:
     def _check_nonce_time(self, nonce: str) -> None:
         match = _NONCE_TIME.fullmatch(nonce)
         if not match:
-            raise InvalidSteamAssertion("openid.response_nonce is malformed")
+            raise InvalidSteamAssertionError("openid.response_nonce is malformed")
         try:
             issued = datetime.strptime(match.group(1), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         except ValueError:
-            raise InvalidSteamAssertion("openid.response_nonce has an invalid time") from None
+            raise InvalidSteamAssertionError("openid.response_nonce has an invalid time") from None
         now = self.clock()
         if issued < now - self.max_age:
-            raise InvalidSteamAssertion("this Steam sign-in has expired; sign in again")
+            raise InvalidSteamAssertionError("this Steam sign-in has expired; sign in again")
         if issued > now + self.max_clock_skew:
-            raise InvalidSteamAssertion("openid.response_nonce is in the future")
+            raise InvalidSteamAssertionError("openid.response_nonce is in the future")

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from paynow.deadline import Deadline
 from paynow.errors import NotFoundError
 from paynow.ids import InvalidIdError, validate_flake_id
+from paynow.models import Customer
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from customers.errors import CustomerNotFound
+from customers.errors import CustomerNotFoundError
 from customers.identity import CustomerName, Identifier, Metadata, ResolvedIdentity
 from customers.ports import CustomersApi
 from customers.signup import CustomerProvisioner
-from paynow.models import Customer
 
 
 class ResolveRequest(BaseModel):
@@ -23,7 +23,9 @@ class ResolveRequest(BaseModel):
 
     identifier: Identifier
     name: CustomerName | None = Field(default=None, description="Name for a customer created by this call")
-    metadata: Metadata | None = Field(default=None, description="Metadata for a customer created by this call")
+    metadata: Metadata | None = Field(
+        default=None, description="Metadata for a customer created by this call"
+    )
     token: bool = Field(default=False, description="Also mint a customer token")
 
     @model_validator(mode="after")
@@ -70,10 +72,10 @@ class TrustedService:
         try:
             return self.api.create_customer_token(customer_id, deadline=deadline)
         except NotFoundError:
-            raise CustomerNotFound(f"no customer {customer_id}") from None
+            raise CustomerNotFoundError(f"no customer {customer_id}") from None
 
     def invalidate_tokens(self, customer_id: str, *, deadline: Deadline) -> None:
         try:
             self.api.invalidate_customer_tokens(customer_id, deadline=deadline)
         except NotFoundError:
-            raise CustomerNotFound(f"no customer {customer_id}") from None
+            raise CustomerNotFoundError(f"no customer {customer_id}") from None

@@ -34,12 +34,14 @@ def _rows(n: int) -> list[list[str]]:
             seed=2,
         ),
         Faults(error_rate=0.3, drop_rate=0.2, seed=3),
-        Faults(rate_limit=RateLimit(per_second=200.0, burst=2), retry_after_header=False, seed=4),
+        Faults(rate_limit=RateLimit(per_second=5.0, burst=1), retry_after_header=False, seed=4),
         Faults(
-            rate_limit=RateLimit(per_second=200.0, burst=2),
+            rate_limit=RateLimit(per_second=400.0, burst=4),
+            retry_after_header=False,
             error_rate=0.2,
+            drop_rate=0.1,
             commit_then_fail="500",
-            commit_then_fail_rate=0.3,
+            commit_then_fail_count=2,
             seed=5,
         ),
     ],
@@ -75,7 +77,8 @@ def test_crash_after_an_ambiguous_write_then_resume(stack: Stack) -> None:
     with pytest.raises(SystemExit):
         stack.run("incoming/amb.csv", concurrency=1, lease_seconds=0.5)
     stack.client.lookup_customer = original  # type: ignore[method-assign]
-    assert stack.emu.inspect.count() == 200
+    # The unconfirmed chunk is in PayNow (plus any chunk already in flight when the invocation died).
+    assert stack.emu.inspect.count() in (200, 400)
     summary = stack.run("incoming/amb.csv", concurrency=2)
     assert summary.counts.created == 600
     assert stack.emu.inspect.count() == 600

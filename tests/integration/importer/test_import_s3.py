@@ -267,3 +267,15 @@ def test_too_many_hops_fails_the_import(stack: Stack) -> None:
     assert_invariant(summary)
     (event,) = stack.events()
     assert event["detail-type"] == "Import Failed"
+
+
+def test_minecraft_name_without_an_account_is_rejected_alone(stack: Stack) -> None:
+    stack.emu.add_minecraft_account("Notch", UUID_A, "java")
+    rows = [[steam(1), "Notch", "java"], [steam(2), "NoSuchPlayer", "java"], [steam(3), "Plain", ""]]
+    stack.put("incoming/mc.csv", csv_text(["steam_id", "name", "platform"], rows))
+    summary = stack.run("incoming/mc.csv")
+    assert summary.status is ImportStatus.COMPLETED
+    assert (summary.counts.created, summary.counts.rejected) == (2, 1)
+    (rejected,) = stack.report(summary)[1:]
+    assert (rejected[0], rejected[1]) == ("3", "refused_by_paynow")
+    assert "NoSuchPlayer" in rejected[2]

@@ -1,4 +1,4 @@
-"""The signup/trusted/authorizer handlers in-process: moto for AWS, the emulator for PayNow, the Steam stand-in."""
+"""The signup, trusted and authorizer handlers in-process: moto for AWS, the emulator, the Steam stand-in."""
 
 from __future__ import annotations
 
@@ -25,8 +25,15 @@ CALLERS_SECRET = "paynow/caller-keys"
 STEAM_URL = "http://steam.test/openid/login"
 ORIGIN = "https://shop.example.com"
 OTHER_ORIGIN = "http://localhost:3000"
-CALLERS = {"store-backend": "sk_live_backend_0123456789abcdef", "automation": "sk_live_automation_fedcba9876543210"}
-JAVA_ACCOUNTS = {"Notch": "069a79f4-44e9-4726-a5be-fca90e38aaf5", "jeb_": "853c80ef-3c37-49fd-aa49-938b674adae6"}
+CALLERS = {
+    "store-backend": "sk_live_backend_0123456789abcdef",
+    "automation": "sk_live_automation_fedcba9876543210",
+    "local-dev": "local-dev-caller-key-0123456789abcdef",  # the key in events/*/*.json
+}
+JAVA_ACCOUNTS = {
+    "Notch": "069a79f4-44e9-4726-a5be-fca90e38aaf5",
+    "jeb_": "853c80ef-3c37-49fd-aa49-938b674adae6",
+}
 BEDROCK_ACCOUNTS = {"Steve Bedrock": "00000000-0000-0000-0009-01f0b3c1d2e4"}
 
 
@@ -47,9 +54,11 @@ class Stack:
         return [r for r in self.emu.inspect.requests if r.operation is not None]
 
     def published_events(self) -> list[dict[str, Any]]:
-        seen = []
+        seen: list[dict[str, Any]] = []
         while True:
-            batch = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", [])
+            batch = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get(
+                "Messages", []
+            )
             if not batch:
                 return seen
             seen.extend(json.loads(m["Body"]) for m in batch)
@@ -63,7 +72,9 @@ def _provision(emu: PayNowEmulator) -> tuple[str, Any]:
         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
-    ddb.update_time_to_live(TableName=TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"})
+    ddb.update_time_to_live(
+        TableName=TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"}
+    )
     sm = boto3.client("secretsmanager", region_name=REGION)
     sm.create_secret(Name=API_KEY_SECRET, SecretString=json.dumps({"api_key": emu.api_key}))
     sm.create_secret(Name=CALLERS_SECRET, SecretString=json.dumps({"callers": CALLERS}))
@@ -71,8 +82,12 @@ def _provision(emu: PayNowEmulator) -> tuple[str, Any]:
     events.create_event_bus(Name=BUS)
     sqs = boto3.client("sqs", region_name=REGION)
     queue_url = sqs.create_queue(QueueName="customer-events")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="all-customers", EventBusName=BUS, EventPattern=json.dumps({"source": ["paynow.customers"]}))
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    events.put_rule(
+        Name="all-customers", EventBusName=BUS, EventPattern=json.dumps({"source": ["paynow.customers"]})
+    )
     events.put_targets(Rule="all-customers", EventBusName=BUS, Targets=[{"Id": "q", "Arn": queue_arn}])
     return queue_url, sqs
 
@@ -126,7 +141,9 @@ def wire(module: ModuleType, stack_emu: PayNowEmulator, steam: SteamOpenIdStandI
                 )
             )
         else:
-            module.service.set(runtime.build_trusted_service(module.settings, paynow_transport=stack_emu.transport()))
+            module.service.set(
+                runtime.build_trusted_service(module.settings, paynow_transport=stack_emu.transport())
+            )
 
 
 @pytest.fixture
@@ -134,7 +151,7 @@ def stack(
     aws_env: None, emu: PayNowEmulator, steam: SteamOpenIdStandIn, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Stack]:
     monkeypatch.setenv("PAYNOW_STORE_ID", emu.store_id)
-    parameters.clear_caches()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
     with mock_aws():
         queue_url, sqs = _provision(emu)
         modules = {}
@@ -142,4 +159,4 @@ def stack(
             modules[name] = load_function(name)
             wire(modules[name], emu, steam)
         yield Stack(emu, steam, modules["signup"], modules["trusted"], modules["authorizer"], queue_url, sqs)
-    parameters.clear_caches()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]

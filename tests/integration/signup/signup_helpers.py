@@ -96,10 +96,15 @@ def http_event(
     return event
 
 
-def authorizer_event(authorization: str | None, *, route_key: str = "POST /customers/resolve") -> dict[str, Any]:
+def authorizer_event(
+    authorization: str | None, *, route_key: str = "POST /customers/resolve", path: str | None = None
+) -> dict[str, Any]:
     """A payload-2.0 REQUEST authorizer event (identity source $request.header.Authorization)."""
-    method, path = route_key.split(" ", 1)
-    event = http_event(method, path, headers={"authorization": authorization} if authorization else None)
+    method, route = route_key.split(" ", 1)
+    path = path or route
+    event = http_event(
+        method, path, route=route, headers={"authorization": authorization} if authorization else None
+    )
     event.pop("isBase64Encoded")
     event["type"] = "REQUEST"
     event["routeArn"] = f"arn:aws:execute-api:us-east-1:123456789012:{API_ID}/$default/{method}{path}"
@@ -116,7 +121,8 @@ def load_function(name: str) -> ModuleType:
     path = ROOT / "functions" / name / "app.py"
     module_name = f"fn_{name}_{uuid.uuid4().hex}"
     spec = importlib.util.spec_from_file_location(module_name, path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     spec.loader.exec_module(module)

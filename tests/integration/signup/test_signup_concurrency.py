@@ -13,13 +13,13 @@ import threading
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities import parameters
+from conftest import API_KEY_SECRET, ORIGIN, Stack
 from customers.api import runtime
 from customers.identity import SignupRequest
 from customers.signup_settings import SignupSettings, TrustedSettings
 from customers.trusted import ResolveRequest
 from paynow.deadline import Deadline
-from aws_lambda_powertools.utilities import parameters
-from conftest import API_KEY_SECRET, ORIGIN, Stack
 from paynow_emulator import Faults
 
 N = 50
@@ -42,7 +42,9 @@ def _run_concurrently(stack: Stack, bodies: list[dict[str, Any]]) -> list[dict[s
         request = SignupRequest.model_validate(bodies[i])
         barrier.wait()
         try:
-            response = sandboxes[i].signup(request, deadline=Deadline.after(runtime.API_GATEWAY_BUDGET_SECONDS))
+            response = sandboxes[i].signup(
+                request, deadline=Deadline.after(runtime.API_GATEWAY_BUDGET_SECONDS)
+            )
             results[i] = response.model_dump(mode="json")
         except Exception as error:
             results[i] = {"error": repr(error)}
@@ -80,7 +82,9 @@ def test_fifty_concurrent_resolves_by_name_create_one_customer(stack: Stack) -> 
     """PayNow does not keep names unique, so only the state-table lock prevents duplicates here."""
     stack.emu.faults = Faults(latency_s=0.02)
     settings = TrustedSettings.from_environment()
-    sandboxes = [runtime.build_trusted_service(settings, paynow_transport=stack.emu.transport()) for _ in range(N)]
+    sandboxes = [
+        runtime.build_trusted_service(settings, paynow_transport=stack.emu.transport()) for _ in range(N)
+    ]
     parameters.get_secret(API_KEY_SECRET)
     request = ResolveRequest.model_validate({"identifier": {"name": "Shared Name"}})
     barrier = threading.Barrier(N)

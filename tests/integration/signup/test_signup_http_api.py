@@ -1,6 +1,9 @@
-"""POST /signup through the real handler with HTTP API v2 events, moto, the emulator and the Steam stand-in."""
+"""POST /signup through the real handler: HTTP API v2 events, moto, the emulator and the Steam stand-in."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -11,24 +14,30 @@ from signup_helpers import FakeLambdaContext, body_of, http_event
 STEAM_ID = "76561198012345678"
 
 
-def signup(stack: Stack, body: object, *, origin: str | None = ORIGIN, timeout_s: float = 29.0) -> dict:
+def signup(
+    stack: Stack, body: object, *, origin: str | None = ORIGIN, timeout_s: float = 29.0
+) -> dict[str, Any]:
     event = http_event("POST", "/signup", body=body, headers={"origin": origin} if origin else None)
-    return stack.signup.lambda_handler(event, FakeLambdaContext(timeout_s=timeout_s))
+    result: dict[str, Any] = stack.signup.lambda_handler(event, FakeLambdaContext(timeout_s=timeout_s))
+    return result
 
 
-def steam_body(stack: Stack, steam_id: str = STEAM_ID, return_to: str = f"{ORIGIN}/steam/return") -> dict:
+def steam_body(
+    stack: Stack, steam_id: str = STEAM_ID, return_to: str = f"{ORIGIN}/steam/return"
+) -> dict[str, Any]:
     return {"steam": stack.steam.mint(return_to, steam_id=steam_id)}
 
 
 def storefront(stack: Stack, token: str) -> httpx.Response:
     with httpx.Client(transport=stack.emu.transport(), base_url="https://api.paynow.test") as client:
         return client.get(
-            "/v1/store/customer", headers={"Authorization": f"Customer {token}", "x-paynow-store-id": stack.emu.store_id}
+            "/v1/store/customer",
+            headers={"Authorization": f"Customer {token}", "x-paynow-store-id": stack.emu.store_id},
         )
 
 
-IDENTITIES = {
-    "steam": lambda stack: steam_body(stack),
+IDENTITIES: dict[str, Callable[[Stack], dict[str, Any]]] = {
+    "steam": steam_body,
     "minecraft_java": lambda stack: {"minecraft": {"name": "Notch", "edition": "java"}},
     "minecraft_bedrock": lambda stack: {"minecraft": {"name": "Steve Bedrock", "edition": "bedrock"}},
 }
@@ -64,7 +73,8 @@ def test_new_then_existing_customer(stack: Stack, kind: str) -> None:
     assert events[0]["detail"]["customer"]["id"] == created["customer"]["id"]
     assert events[0]["detail"]["identity_kind"] == kind
     text = str(events)
-    assert created["token"] not in text and second["token"] not in text
+    assert created["token"] not in text
+    assert second["token"] not in text
 
 
 def test_cors_headers_only_for_allowed_origins(stack: Stack) -> None:
@@ -106,7 +116,9 @@ def test_unknown_minecraft_name_is_a_clear_404(stack: Stack) -> None:
         ({"steam": {"next": "/"}}, 422, "body.steam"),
     ],
 )
-def test_validation_errors_name_the_field(stack: Stack, body: dict, status: int, field: str) -> None:
+def test_validation_errors_name_the_field(
+    stack: Stack, body: dict[str, Any], status: int, field: str
+) -> None:
     response = signup(stack, body)
     assert response["statusCode"] == status
     payload = body_of(response)
@@ -127,17 +139,16 @@ def test_base64_encoded_bodies_are_accepted(stack: Stack) -> None:
     assert stack.signup.lambda_handler(event, FakeLambdaContext())["statusCode"] == 200
 
 
-def _tampered(stack: Stack) -> dict:
+def _tampered(stack: Stack) -> dict[str, Any]:
     body = steam_body(stack)
     claimed = "https://steamcommunity.com/openid/id/76561198099999999"
     body["steam"]["openid.claimed_id"] = body["steam"]["openid.identity"] = claimed
     return body
 
 
-def _forged(stack: Stack) -> dict:
-    from steam_openid import SteamOpenIdStandIn
-
+def _forged(stack: Stack) -> dict[str, Any]:
     from conftest import STEAM_URL
+    from steam_openid import SteamOpenIdStandIn
 
     return {"steam": SteamOpenIdStandIn(STEAM_URL).mint(f"{ORIGIN}/steam/return", steam_id=STEAM_ID)}
 
@@ -150,7 +161,9 @@ def _forged(stack: Stack) -> dict:
         (lambda stack: steam_body(stack, return_to="https://evil.example/steam/return"), "allowed origin"),
     ],
 )
-def test_bad_steam_assertions_are_401_without_paynow(stack: Stack, make, reason: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_steam_assertions_are_401_without_paynow(
+    stack: Stack, make: Callable[[Stack], dict[str, Any]], reason: str
+) -> None:
     response = signup(stack, make(stack))
     assert response["statusCode"] == 401
     assert body_of(response)["code"] == "invalid_steam_assertion"
@@ -203,3 +216,19 @@ def test_unknown_routes_are_json_404(stack: Stack) -> None:
     response = stack.signup.lambda_handler(http_event("GET", "/nope"), FakeLambdaContext())
     assert response["statusCode"] == 404
     assert body_of(response)["code"] == "not_found"
+
+
+@pytest.mark.parametrize("outage", ["status", "unreachable"])
+def test_steam_outage_is_503_and_the_sign_in_stays_usable(stack: Stack, outage: str) -> None:
+    body = steam_body(stack)
+    if outage == "status":
+        stack.steam.fail_status = 503
+    else:
+        stack.steam.unreachable = True
+    response = signup(stack, body)
+    assert response["statusCode"] == 503
+    assert body_of(response)["code"] == "steam_unavailable"
+    assert response["headers"]["Retry-After"] == "2"
+    assert stack.paynow_calls() == []
+    stack.steam.fail_status, stack.steam.unreachable = None, False
+    assert signup(stack, body)["statusCode"] == 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from conftest import CALLERS, ORIGIN, Stack
@@ -46,57 +47,96 @@ def test_no_secret_reaches_a_log_line(log_events: None, stack: Stack, captured: 
     tokens: list[str] = []
     ctx = FakeLambdaContext
 
-    def record(response: dict) -> dict:
+    def record(response: dict[str, Any]) -> Any:
         payload = body_of(response) if "statusCode" in response else response
         if isinstance(payload, dict) and payload.get("token"):
             tokens.append(payload["token"])
         return payload
 
     for _ in range(2):
-        record(stack.signup.lambda_handler(
-            http_event("POST", "/signup", body={"steam": stack.steam.mint(f"{ORIGIN}/cb")}, headers={"origin": ORIGIN}), ctx()
-        ))
-    record(stack.signup.lambda_handler(
-        http_event("POST", "/signup", body={"minecraft": {"name": "Notch", "edition": "java"}}), ctx()
-    ))
+        record(
+            stack.signup.lambda_handler(
+                http_event(
+                    "POST",
+                    "/signup",
+                    body={"steam": stack.steam.mint(f"{ORIGIN}/cb")},
+                    headers={"origin": ORIGIN},
+                ),
+                ctx(),
+            )
+        )
+    record(
+        stack.signup.lambda_handler(
+            http_event("POST", "/signup", body={"minecraft": {"name": "Notch", "edition": "java"}}), ctx()
+        )
+    )
     for caller, key in CALLERS.items():
-        assert stack.authorizer.lambda_handler(authorizer_event(f"Bearer {key}"), ctx())["isAuthorized"], caller
-    assert not stack.authorizer.lambda_handler(authorizer_event(f"Bearer {CALLERS['automation']}0"), ctx())["isAuthorized"]
-    resolved = record(stack.trusted.lambda_handler(
+        assert stack.authorizer.lambda_handler(authorizer_event(f"Bearer {key}"), ctx())["isAuthorized"], (
+            caller
+        )
+    assert not stack.authorizer.lambda_handler(authorizer_event(f"Bearer {CALLERS['automation']}0"), ctx())[
+        "isAuthorized"
+    ]
+    resolved = record(
+        stack.trusted.lambda_handler(
+            http_event(
+                "POST",
+                "/customers/resolve",
+                body={"identifier": {"name": "Logged"}, "token": True},
+                headers={"authorization": f"Bearer {CALLERS['store-backend']}"},
+                caller="store-backend",
+            ),
+            ctx(),
+        )
+    )
+    customer_id = resolved["customer"]["id"]
+    path = f"/customers/{customer_id}/tokens"
+    record(
+        stack.trusted.lambda_handler(
+            http_event(
+                "POST",
+                path,
+                route="/customers/{customerId}/tokens",
+                path_parameters={"customerId": customer_id},
+                headers={"authorization": f"Bearer {CALLERS['store-backend']}"},
+                caller="store-backend",
+            ),
+            ctx(),
+        )
+    )
+    record(stack.trusted.lambda_handler({"action": "create_token", "customer_id": customer_id}, ctx()))
+    record(
+        stack.trusted.lambda_handler(
+            {"action": "resolve", "identifier": {"name": "Logged"}, "token": True}, ctx()
+        )
+    )
+    stack.trusted.lambda_handler(
         http_event(
-            "POST",
-            "/customers/resolve",
-            body={"identifier": {"name": "Logged"}, "token": True},
-            headers={"authorization": f"Bearer {CALLERS['store-backend']}"},
+            "DELETE",
+            path,
+            route="/customers/{customerId}/tokens",
+            path_parameters={"customerId": customer_id},
             caller="store-backend",
         ),
         ctx(),
-    ))
-    customer_id = resolved["customer"]["id"]
-    path = f"/customers/{customer_id}/tokens"
-    record(stack.trusted.lambda_handler(
-        http_event("POST", path, route="/customers/{customerId}/tokens", path_parameters={"customerId": customer_id},
-                   headers={"authorization": f"Bearer {CALLERS['store-backend']}"}, caller="store-backend"),
-        ctx(),
-    ))
-    record(stack.trusted.lambda_handler({"action": "create_token", "customer_id": customer_id}, ctx()))
-    record(stack.trusted.lambda_handler({"action": "resolve", "identifier": {"name": "Logged"}, "token": True}, ctx()))
-    stack.trusted.lambda_handler(
-        http_event("DELETE", path, route="/customers/{customerId}/tokens", path_parameters={"customerId": customer_id},
-                   caller="store-backend"),
-        ctx(),
     )
     stack.emu.faults = Faults(rate_limit=RateLimit(per_second=0.01, burst=1))
-    stack.signup.lambda_handler(http_event("POST", "/signup", body={"minecraft": {"name": "jeb_", "edition": "java"}}), ctx())
+    stack.signup.lambda_handler(
+        http_event("POST", "/signup", body={"minecraft": {"name": "jeb_", "edition": "java"}}), ctx()
+    )
     limited = stack.signup.lambda_handler(
-        http_event("POST", "/signup", body={"minecraft": {"name": "jeb_", "edition": "java"}}), FakeLambdaContext(timeout_s=2)
+        http_event("POST", "/signup", body={"minecraft": {"name": "jeb_", "edition": "java"}}),
+        FakeLambdaContext(timeout_s=2),
     )
     assert limited["statusCode"] == 429
 
     text = captured.getvalue()
     assert len(tokens) == 7
     # The capture saw every kind of line: incoming events (headers included), decisions, failures.
-    assert '"rawPath":"/signup"' in text and '"authorization":"***"' in text
-    assert "authorization decided" in text and "signup completed" in text and "upstream failure" in text
+    assert '"rawPath":"/signup"' in text
+    assert '"authorization":"***"' in text
+    assert "authorization decided" in text
+    assert "signup completed" in text
+    assert "upstream failure" in text
     for secret in [stack.emu.api_key, *CALLERS.values(), *tokens]:
         assert secret not in text, "a secret reached the logs"

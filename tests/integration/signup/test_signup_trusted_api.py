@@ -14,18 +14,25 @@ from signup_helpers import FakeLambdaContext, authorizer_event, body_of, http_ev
 TOKENS_ROUTE = "/customers/{customerId}/tokens"
 
 
-def gateway(stack: Stack, method: str, path: str, *, authorization: str | None, body: Any = None) -> dict[str, Any]:
+def gateway(
+    stack: Stack, method: str, path: str, *, authorization: str | None, body: Any = None
+) -> dict[str, Any]:
     """What API Gateway does for a route with CallerKeyAuthorizer: no identity source → 401,
     authorizer says no → 403, otherwise the route with the authorizer's context."""
     if not authorization:
         return {"statusCode": 401, "body": '{"message":"Unauthorized"}'}
     route = TOKENS_ROUTE if path.endswith("/tokens") else path
-    decision = stack.invoke(stack.authorizer, authorizer_event(authorization, route_key=f"{method} {route}"))
+    decision = stack.invoke(
+        stack.authorizer, authorizer_event(authorization, route_key=f"{method} {route}", path=path)
+    )
     if not decision["isAuthorized"]:
         return {"statusCode": 403, "body": '{"message":"Forbidden"}'}
     params = {"customerId": path.split("/")[2]} if route == TOKENS_ROUTE else None
-    event = http_event(method, path, route=route, body=body, path_parameters=params, caller=decision["context"]["caller"])
-    return stack.invoke(stack.trusted, event)
+    event = http_event(
+        method, path, route=route, body=body, path_parameters=params, caller=decision["context"]["caller"]
+    )
+    result: dict[str, Any] = stack.invoke(stack.trusted, event)
+    return result
 
 
 def bearer(caller: str = "store-backend") -> str:
@@ -53,12 +60,21 @@ def test_resolve_creates_once_then_finds(stack: Stack, kind: str) -> None:
     first = gateway(stack, "POST", "/customers/resolve", authorization=bearer(), body=body)
     assert first["statusCode"] == 200, first
     created = body_of(first)
-    assert created["created"] is True and created["token"] is None
+    assert created["created"] is True
+    assert created["token"] is None
     assert created["customer"]["metadata"] == {"source": "backend"}
     assert [r.operation for r in stack.paynow_calls()] == ["lookup", "create"]
 
     stack.emu.inspect.clear_requests()
-    again = body_of(gateway(stack, "POST", "/customers/resolve", authorization=bearer("automation"), body={**body, "token": True}))
+    again = body_of(
+        gateway(
+            stack,
+            "POST",
+            "/customers/resolve",
+            authorization=bearer("automation"),
+            body={**body, "token": True},
+        )
+    )
     assert (again["created"], again["customer"]["id"]) == (False, created["customer"]["id"])
     assert [r.operation for r in stack.paynow_calls()] == ["lookup", "create_token"]
     assert storefront_status(stack, again["token"]) == 200
@@ -68,12 +84,15 @@ def test_resolve_creates_once_then_finds(stack: Stack, kind: str) -> None:
 def test_resolve_names_a_new_customer(stack: Stack) -> None:
     body = {"identifier": {"steam_id": IDENTIFIERS["steam_id"]}, "name": "Gabe", "token": True}
     result = body_of(gateway(stack, "POST", "/customers/resolve", authorization=bearer(), body=body))
-    assert result["customer"]["name"] == "Gabe" and result["token"]
+    assert result["customer"]["name"] == "Gabe"
+    assert result["token"]
 
 
 def test_tokens_can_be_minted_and_revoked(stack: Stack) -> None:
     customer = body_of(
-        gateway(stack, "POST", "/customers/resolve", authorization=bearer(), body={"identifier": {"name": "Bob"}})
+        gateway(
+            stack, "POST", "/customers/resolve", authorization=bearer(), body={"identifier": {"name": "Bob"}}
+        )
     )["customer"]
     path = f"/customers/{customer['id']}/tokens"
     first = gateway(stack, "POST", path, authorization=bearer())
@@ -83,13 +102,15 @@ def test_tokens_can_be_minted_and_revoked(stack: Stack) -> None:
     assert [storefront_status(stack, t) for t in tokens] == [200, 200]
 
     revoked = gateway(stack, "DELETE", path, authorization=bearer())
-    assert revoked["statusCode"] == 204 and not revoked.get("body")
+    assert revoked["statusCode"] == 204
+    assert not revoked.get("body")
     assert [storefront_status(stack, t) for t in tokens] == [401, 401]
 
 
 def test_unknown_customer_is_404_and_a_malformed_id_is_400_without_paynow(stack: Stack) -> None:
     missing = gateway(stack, "POST", "/customers/429000000000000001/tokens", authorization=bearer())
-    assert missing["statusCode"] == 404 and body_of(missing)["code"] == "customer_not_found"
+    assert missing["statusCode"] == 404
+    assert body_of(missing)["code"] == "customer_not_found"
     stack.emu.inspect.clear_requests()
     for bad in ("abc", "-1", "99999999999999999999999"):
         response = gateway(stack, "DELETE", f"/customers/{bad}/tokens", authorization=bearer())
@@ -108,7 +129,9 @@ def test_unknown_customer_is_404_and_a_malformed_id_is_400_without_paynow(stack:
         (f"Bearer {CALLERS['store-backend']}x", 403),
     ],
 )
-def test_unauthenticated_calls_never_reach_paynow(stack: Stack, authorization: str | None, status: int) -> None:
+def test_unauthenticated_calls_never_reach_paynow(
+    stack: Stack, authorization: str | None, status: int
+) -> None:
     for method, path, body in (
         ("POST", "/customers/resolve", {"identifier": {"name": "Eve"}, "token": True}),
         ("POST", "/customers/429000000000000001/tokens", None),
@@ -128,8 +151,10 @@ def test_the_route_itself_refuses_a_request_without_authorizer_context(stack: St
 def test_authorizer_fails_loudly_when_its_secret_is_unreadable(stack: Stack) -> None:
     from aws_lambda_powertools.utilities import parameters
 
-    boto3.client("secretsmanager", region_name=REGION).delete_secret(SecretId=CALLERS_SECRET, ForceDeleteWithoutRecovery=True)
-    parameters.clear_caches()
+    boto3.client("secretsmanager", region_name=REGION).delete_secret(
+        SecretId=CALLERS_SECRET, ForceDeleteWithoutRecovery=True
+    )
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
     with pytest.raises(parameters.exceptions.GetParameterError):
         stack.invoke(stack.authorizer, authorizer_event(bearer()))
 
@@ -137,9 +162,15 @@ def test_authorizer_fails_loudly_when_its_secret_is_unreadable(stack: Stack) -> 
 def test_direct_invocation(stack: Stack) -> None:
     resolved = stack.invoke(
         stack.trusted,
-        {"action": "resolve", "identifier": {"steam_id": 76561198012345678}, "metadata": {"crm": "42"}, "token": True},
+        {
+            "action": "resolve",
+            "identifier": {"steam_id": 76561198012345678},
+            "metadata": {"crm": "42"},
+            "token": True,
+        },
     )
-    assert resolved["created"] is True and resolved["customer"]["metadata"] == {"crm": "42"}
+    assert resolved["created"] is True
+    assert resolved["customer"]["metadata"] == {"crm": "42"}
     customer_id = resolved["customer"]["id"]
     token = stack.invoke(stack.trusted, {"action": "create_token", "customer_id": customer_id})["token"]
     assert storefront_status(stack, token) == 200
@@ -157,12 +188,19 @@ def test_direct_invocation(stack: Stack) -> None:
         ({"action": "explode"}, 422, "validation_error"),
         ({"action": "create_token", "customer_id": "x1"}, 422, "validation_error"),
         ({"action": "create_token", "customer_id": "429000000000000001"}, 404, "customer_not_found"),
-        ({"action": "resolve", "identifier": {"minecraft_java_name": "Nobody_Here"}}, 404, "minecraft_account_not_found"),
+        (
+            {"action": "resolve", "identifier": {"minecraft_java_name": "Nobody_Here"}},
+            404,
+            "minecraft_account_not_found",
+        ),
     ],
 )
-def test_direct_invocation_errors_are_returned(stack: Stack, payload: dict, status: int, code: str) -> None:
+def test_direct_invocation_errors_are_returned(
+    stack: Stack, payload: dict[str, Any], status: int, code: str
+) -> None:
     result = stack.invoke(stack.trusted, payload)
-    assert result["error"]["status"] == status and result["error"]["code"] == code
+    assert result["error"]["status"] == status
+    assert result["error"]["code"] == code
 
 
 def test_direct_invocation_raises_retryable_failures(stack: Stack) -> None:

@@ -23,7 +23,8 @@ def test_invocation_gets_event_context_and_its_own_environment(
     finally:
         first.close()
         second.close()
-    assert a.ok and b.ok
+    assert a.ok
+    assert b.ok
     assert a.payload["event"] == {"n": 1}
     assert a.payload["request_id"] == "req-1"
     assert a.payload["function_name"] == "test-one"
@@ -32,7 +33,8 @@ def test_invocation_gets_event_context_and_its_own_environment(
     assert a.payload["pid"] != b.payload["pid"]
     # The sandbox stays warm: module state survives, init happened once.
     assert again.payload["calls"] == 2
-    assert a.init_ms is not None and again.init_ms is None
+    assert a.init_ms is not None
+    assert again.init_ms is None
 
 
 def test_unhandled_exception_is_an_error_result(tmp_path: Path, console: CapturedConsole) -> None:
@@ -69,7 +71,8 @@ def test_timeout_kills_the_sandbox_and_the_next_call_gets_a_fresh_one(
         function.close()
     assert timed_out.error_type == "Sandbox.Timedout"
     assert timed_out.payload["errorMessage"] == "Task timed out after 1.00 seconds"
-    assert after.ok and after.init_ms is not None
+    assert after.ok
+    assert after.init_ms is not None
     assert after.payload != first_pid
 
 

@@ -70,7 +70,9 @@ Resources:
       Timeout: 5
       Environment: {Variables: {SHARED: mine, OWN: "1"}}
       Events:
-        Open: {Type: HttpApi, Properties: {ApiId: !Ref Api, Method: post, Path: /open, Auth: {Authorizer: NONE}}}
+        Open:
+          Type: HttpApi
+          Properties: {ApiId: !Ref Api, Method: post, Path: /open, Auth: {Authorizer: NONE}}
         Closed: {Type: HttpApi, Properties: {ApiId: !Ref Api, Method: delete, Path: "/things/{id}"}}
         Implicit: {Type: HttpApi, Properties: {Method: get, Path: /implicit}}
         Timer: {Type: Schedule, Properties: {Schedule: rate(1 hour)}}
@@ -221,15 +223,16 @@ def test_the_project_template_is_understood() -> None:
     """The devstack reads the real template.yaml: its routes, its authorizer and its import trigger."""
     template = LocalTemplate(REPO / "template.yaml", stack_name="paynow-local")
     needed = template.parameters_without_value({})
-    template.bind({name: "arn:aws:secretsmanager:us-east-1:123456789012:secret:x" for name in needed})
+    template.bind(dict.fromkeys(needed, "arn:aws:secretsmanager:us-east-1:123456789012:secret:x"))
     functions = template.functions()
     routes = {r.route_key: r for api in template.http_apis(functions) for r in api.routes}
     assert routes["POST /signup"].authorizer is None
     protected = [key for key, route in routes.items() if route.authorizer is not None]
     assert protected, "trusted routes must be behind an authorizer"
     for key in protected:
-        assert routes[key].authorizer is not None
-        assert routes[key].authorizer.simple_responses
+        authorizer = routes[key].authorizer
+        assert authorizer is not None
+        assert authorizer.simple_responses
     triggers = template.bucket_triggers(functions) + [
         rule for rule in template.rule_triggers(functions) if rule.pattern.get("source") == ["aws.s3"]
     ]

@@ -35,7 +35,7 @@ def bucket(aws: Aws) -> str:
 def test_dropped_file_is_uploaded_once_stable_and_moved_aside(
     tmp_path: Path, aws: Aws, bucket: str, console: CapturedConsole
 ) -> None:
-    watcher = DropWatcher(tmp_path, aws, bucket, "incoming/", console)
+    watcher = DropWatcher(tmp_path, aws, bucket=bucket, prefix="incoming/", console=console)
     (tmp_path / "people.csv").write_text("steam_id\n76561197960287931\n")
     (tmp_path / "copying.csv.part").write_text("half")
     (tmp_path / ".hidden").write_text("x")
@@ -58,7 +58,7 @@ def test_dropped_file_is_uploaded_once_stable_and_moved_aside(
 
 
 def test_a_growing_file_waits(tmp_path: Path, aws: Aws, bucket: str, console: CapturedConsole) -> None:
-    watcher = DropWatcher(tmp_path, aws, bucket, "incoming/", console)
+    watcher = DropWatcher(tmp_path, aws, bucket=bucket, prefix="incoming/", console=console)
     path = tmp_path / "big.csv"
     path.write_text("a\n")
     watcher.scan()
@@ -74,7 +74,7 @@ def test_a_growing_file_waits(tmp_path: Path, aws: Aws, bucket: str, console: Ca
 def test_reports_are_mirrored_and_refreshed(
     tmp_path: Path, aws: Aws, bucket: str, console: CapturedConsole
 ) -> None:
-    mirror = ReportMirror(aws, bucket, "reports/", tmp_path, console)
+    mirror = ReportMirror(aws, bucket=bucket, prefix="reports/", folder=tmp_path, console=console)
     aws.s3.put_object(Bucket=bucket, Key="reports/a/summary.json", Body=b'{"status": "running"}')
     aws.s3.put_object(Bucket=bucket, Key="incoming/not-a-report.csv", Body=b"x")
     mirror.sync()

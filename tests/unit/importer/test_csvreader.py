@@ -1,8 +1,8 @@
 import io
 
 import pytest
+from customers.importer import csvreader
 from customers.importer.csvreader import (
-    MAX_RECORD_LINES,
     CsvFileError,
     Position,
     RecordReader,
@@ -72,23 +72,38 @@ def test_cp1252_byte_late_in_a_utf8_file_is_decoded_not_fatal() -> None:
     assert reader.cp1252_lines == 1
 
 
-def test_resuming_at_a_record_end_yields_exactly_the_remaining_records() -> None:
-    data = b'steam_id,name\r\n1,a\r\n2,"b\nb"\r\n\r\n3,c\r\n4,d'
-    header = read_header(_stream(data))
+def _records_with_positions(data: bytes, start: Position, block: int) -> list[tuple[int, list[str], Position]]:
     stream = _stream(data)
-    stream.seek(header.end.offset)
-    records = list(RecordReader(stream, header.end, ","))
-    for index, record in enumerate(records):
-        resumed = _stream(data)
-        resumed.seek(record.end.offset)
-        rest = list(RecordReader(resumed, Position(record.end.offset, record.end.line), ","))
-        assert [(r.line, r.fields) for r in rest] == [(r.line, r.fields) for r in records[index + 1 :]]
+    stream.seek(start.offset)
+    reader = RecordReader(stream, start, ",")
+    return [(r.line, r.fields, reader.position) for r in reader]
+
+
+@pytest.mark.parametrize("block", [8, 64, 1 << 20])
+def test_resuming_at_a_record_end_yields_exactly_the_remaining_records(
+    block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small blocks put records (and a multi-line quoted field) across block boundaries.
+    monkeypatch.setattr(csvreader, "BLOCK_BYTES", block)
+    data = 'steam_id,name\r\n1,a\r\n2,"b\nb\u00e9"\r\n\r\n3,c\r\n'.encode() + "4,\u00e9\n".encode("cp1252") + b"5,d"
+    header = read_header(_stream(data))
+    records = _records_with_positions(data, header.end, block)
+    assert [(line, fields) for line, fields, _ in records] == [
+        (2, ["1", "a"]),
+        (3, ["2", "b\nb\u00e9"]),
+        (6, ["3", "c"]),
+        (7, ["4", "\u00e9"]),
+        (8, ["5", "d"]),
+    ]
+    assert records[-1][2] == Position(len(data), 8)
+    for index, (_, _, position) in enumerate(records):
+        rest = _records_with_positions(data, position, block)
+        assert [(line, fields) for line, fields, _ in rest] == [(line, f) for line, f, _ in records[index + 1 :]]
 
 
 def test_unclosed_quote_is_one_malformed_record_and_reading_continues() -> None:
-    lines = b"".join(b"x%d\n" % i for i in range(MAX_RECORD_LINES + 10))
-    data = b'steam_id,name\n1,"never closed\n' + lines + b"2,ok\n"
-    _, _, _ = _read(data)
+    filler = b"".join(b"x%d,%s\n" % (i, b"y" * 100) for i in range(2000))  # > csv.field_size_limit
+    data = b'steam_id,name\n1,"never closed\n' + filler
     header = read_header(_stream(data))
     stream = _stream(data)
     stream.seek(header.end.offset)
@@ -96,7 +111,8 @@ def test_unclosed_quote_is_one_malformed_record_and_reading_continues() -> None:
     assert records[0].error is not None
     assert "unclosed quote" in records[0].error
     assert records[0].line == 2
-    assert records[-1].fields == ["2", "ok"]
+    assert records[-1].fields == ["x1999", "y" * 100]
+    assert all(r.error is None for r in records[1:])
 
 
 @pytest.mark.parametrize("data", [b"\xff\xfes\x00t\x00", b"\xfe\xff\x00s", b"s\x00t\x00e\x00"])

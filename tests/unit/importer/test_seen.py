@@ -14,3 +14,29 @@ def test_claim_reports_the_first_line_of_any_shared_identity(tmp_path) -> None:
         assert seen.claim([(5, ("xbox_xuid:9", "steam_id:7")), (6, ("steam_id:7",))]) == [3, None]
         assert seen.claim([(7, ("steam_id:7",))]) == [6]
     assert list(tmp_path.iterdir()) == []
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_row_keys = st.lists(st.sampled_from([f"k:{i}" for i in range(12)]), min_size=1, max_size=3, unique=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(batches=st.lists(st.lists(_row_keys, max_size=8), max_size=6))
+def test_claim_matches_a_reference_model(batches: list[list[list[str]]]) -> None:
+    owner: dict[str, int] = {}
+    line = 1
+    with SeenIdentities() as seen:
+        for batch in batches:
+            rows = []
+            for keys in batch:
+                line += 1
+                rows.append((line, tuple(keys)))
+            expected = []
+            for row_line, keys in rows:
+                first = min((owner[k] for k in keys if k in owner), default=None)
+                expected.append(first)
+                if first is None:
+                    owner.update(dict.fromkeys(keys, row_line))
+            assert seen.claim(rows) == expected

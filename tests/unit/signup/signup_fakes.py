@@ -18,7 +18,7 @@ STORE = "429000000000000000"
 
 @dataclass
 class FakeCustomersApi:
-    """Enough of PayNow for the domain: unique ids, Minecraft names that exist, call log, scripted failures."""
+    """Enough of PayNow for the domain: unique ids, existing Minecraft names, a call log, scripted errors."""
 
     minecraft: dict[str, tuple[str, str]] = field(default_factory=dict)  # lower name -> (uuid, platform)
     customers: list[Customer] = field(default_factory=list)
@@ -33,15 +33,28 @@ class FakeCustomersApi:
         if queue:
             raise queue.pop(0)
 
-    def lookup_customer(self, key: LookupKey, value: str, *, deadline: Deadline | None = None) -> Customer | None:
+    def lookup_customer(
+        self, key: LookupKey, value: str, *, deadline: Deadline | None = None
+    ) -> Customer | None:
         self.calls.append("lookup")
         self._maybe_fail("lookup")
         for c in self.customers:
-            if key is LookupKey.MINECRAFT_JAVA_NAME and c.minecraft_platform == "java" and (c.name or "").lower() == value.lower():
+            if (
+                key is LookupKey.MINECRAFT_JAVA_NAME
+                and c.minecraft_platform == "java"
+                and (c.name or "").lower() == value.lower()
+            ):
                 return c
-            if key is LookupKey.MINECRAFT_BEDROCK_NAME and c.minecraft_platform == "bedrock" and (c.name or "").lower() == value.lower():
+            if (
+                key is LookupKey.MINECRAFT_BEDROCK_NAME
+                and c.minecraft_platform == "bedrock"
+                and (c.name or "").lower() == value.lower()
+            ):
                 return c
-            if key.value in ("steam_id", "minecraft_uuid", "xbox_xuid", "name") and getattr(c, key.value) == value:
+            if (
+                key.value in ("steam_id", "minecraft_uuid", "xbox_xuid", "name")
+                and getattr(c, key.value) == value
+            ):
                 return c
         return None
 
@@ -63,14 +76,20 @@ class FakeCustomersApi:
             return self._store(fields)
 
     def _store(self, fields: dict[str, Any]) -> Customer:
-        customer = Customer(id=str(next(self._ids)), store_id=STORE, created_at="2026-01-01T00:00:00Z", **fields)
+        customer = Customer(
+            id=str(next(self._ids)), store_id=STORE, created_at="2026-01-01T00:00:00Z", **fields
+        )
         self.customers.append(customer)
         return customer
 
-    def update_customer(self, customer_id: str, body: CustomerUpsert, *, deadline: Deadline | None = None) -> Customer:
+    def update_customer(
+        self, customer_id: str, body: CustomerUpsert, *, deadline: Deadline | None = None
+    ) -> Customer:
         raise AssertionError("the signup domain never updates customers")
 
-    def bulk_create_customers(self, items: Sequence[CustomerUpsert], *, deadline: Deadline | None = None) -> list[Customer]:
+    def bulk_create_customers(
+        self, items: Sequence[CustomerUpsert], *, deadline: Deadline | None = None
+    ) -> list[Customer]:
         raise AssertionError("the signup domain never bulk-creates")
 
     def create_customer_token(self, customer_id: str, *, deadline: Deadline | None = None) -> str:
@@ -101,7 +120,11 @@ class MemoryLock:
             self.claims += 1
             item = self.items.get(key)
             if item is None or item["expiration"] < self._clock():
-                self.items[key] = {"owner": owner, "state": "held", "expiration": self._clock() + hold_seconds}
+                self.items[key] = {
+                    "owner": owner,
+                    "state": "held",
+                    "expiration": self._clock() + hold_seconds,
+                }
                 return Claim(acquired=True)
             if item["state"] == "done":
                 return Claim(acquired=False, customer=item["customer"])
@@ -111,7 +134,9 @@ class MemoryLock:
         with self._lock:
             item = self.items.get(key)
             if item and item["owner"] == owner:
-                item.update(state="done", customer=customer.model_dump(), expiration=self._clock() + keep_seconds)
+                item.update(
+                    state="done", customer=customer.model_dump(), expiration=self._clock() + keep_seconds
+                )
 
     def release(self, key: str, owner: str) -> None:
         with self._lock:

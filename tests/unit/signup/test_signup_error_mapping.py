@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from botocore.exceptions import ClientError
 from customers import errors
 from customers.api.errors import to_api_error
 from paynow import errors as paynow_errors
@@ -14,13 +15,13 @@ from paynow.errors import ErrorDetail
 @pytest.mark.parametrize(
     ("error", "status", "code", "retry_after"),
     [
-        (errors.InvalidSteamAssertion("nope"), 401, "invalid_steam_assertion", None),
-        (errors.Unauthenticated("who"), 401, "unauthenticated", None),
-        (errors.MinecraftAccountNotFound("no such"), 404, "minecraft_account_not_found", None),
-        (errors.CustomerNotFound("no such"), 404, "customer_not_found", None),
-        (errors.BadRequest("customerId: bad"), 400, "bad_request", None),
-        (errors.SteamUnavailable("down"), 503, "steam_unavailable", 2),
-        (errors.IdentityBusy("busy"), 503, "identity_busy", 1),
+        (errors.InvalidSteamAssertionError("nope"), 401, "invalid_steam_assertion", None),
+        (errors.UnauthenticatedError("who"), 401, "unauthenticated", None),
+        (errors.MinecraftAccountNotFoundError("no such"), 404, "minecraft_account_not_found", None),
+        (errors.CustomerNotFoundError("no such"), 404, "customer_not_found", None),
+        (errors.BadRequestError("customerId: bad"), 400, "bad_request", None),
+        (errors.SteamUnavailableError("down"), 503, "steam_unavailable", 2),
+        (errors.IdentityBusyError("busy"), 503, "identity_busy", 1),
         (paynow_errors.RateLimitedError("slow", status=429, retry_after=2.2), 429, "rate_limited", 3),
         (paynow_errors.RateLimitedError("slow", status=429), 429, "rate_limited", 1),
         (paynow_errors.ServerError("boom", status=500), 502, "upstream_error", None),
@@ -28,6 +29,14 @@ from paynow.errors import ErrorDetail
         (paynow_errors.UnauthorizedError("key", status=401), 502, "upstream_unauthorized", None),
         (paynow_errors.ConflictError("dup", status=409), 409, "conflict", None),
         (RuntimeError("secret detail /var/task/app.py line 3"), 500, "internal_error", None),
+        (
+            ClientError(
+                {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "x"}}, "PutItem"
+            ),
+            503,
+            "dependency_unavailable",
+            1,
+        ),
     ],
 )
 def test_mapping(error: BaseException, status: int, code: str, retry_after: int | None) -> None:
@@ -41,8 +50,10 @@ def test_mapping(error: BaseException, status: int, code: str, retry_after: int 
     )
     body = api_error.body()
     json.dumps(body)
-    assert body["status"] == status and body["code"] == code
-    assert "app.py" not in body["message"] and "Traceback" not in body["message"]
+    assert body["status"] == status
+    assert body["code"] == code
+    assert "app.py" not in body["message"]
+    assert "Traceback" not in body["message"]
 
 
 def test_paynow_validation_errors_name_the_fields() -> None:

@@ -62,7 +62,12 @@ def test_minecraft_identity_creates_by_name_and_platform() -> None:
 @pytest.mark.parametrize(
     ("identifier", "key", "value", "body"),
     [
-        ({"steam_id": 76561198012345678}, LookupKey.STEAM_ID, "76561198012345678", {"steam_id": "76561198012345678"}),
+        (
+            {"steam_id": 76561198012345678},
+            LookupKey.STEAM_ID,
+            "76561198012345678",
+            {"steam_id": "76561198012345678"},
+        ),
         (
             {"minecraft_uuid": "069A79F444E94726A5BEFCA90E38AAF5"},
             LookupKey.MINECRAFT_UUID,

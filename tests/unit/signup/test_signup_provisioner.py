@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from customers.errors import IdentityBusy, MinecraftAccountNotFound
+from customers.errors import IdentityBusyError, MinecraftAccountNotFoundError
 from customers.identity import Identifier, MinecraftEdition, minecraft_identity, steam_identity
 from customers.signup import CustomerProvisioner
 from paynow.deadline import Deadline
@@ -15,11 +15,30 @@ from signup_fakes import FakeCustomersApi, MemoryLock, RecordingPublisher, serve
 STEAM = steam_identity("76561198012345678")
 
 
-def make(api: FakeCustomersApi | None = None, lock: MemoryLock | None = None) -> CustomerProvisioner:
+def api_of(prov: CustomerProvisioner) -> FakeCustomersApi:
+    assert isinstance(prov.api, FakeCustomersApi)
+    return prov.api
+
+
+def events_of(prov: CustomerProvisioner) -> RecordingPublisher:
+    assert isinstance(prov.events, RecordingPublisher)
+    return prov.events
+
+
+def lock_of(prov: CustomerProvisioner) -> MemoryLock:
+    assert isinstance(prov.lock, MemoryLock)
+    return prov.lock
+
+
+def make(
+    api: FakeCustomersApi | None = None,
+    lock: MemoryLock | None = None,
+    events: RecordingPublisher | None = None,
+) -> CustomerProvisioner:
     return CustomerProvisioner(
         api=api or FakeCustomersApi(minecraft={"notch": ("069a79f4-44e9-4726-a5be-fca90e38aaf5", "java")}),
         lock=lock or MemoryLock(),
-        events=RecordingPublisher(),
+        events=events or RecordingPublisher(),
         via="signup",
         backoff=lambda attempt: 0.001,
     )
@@ -29,18 +48,19 @@ def test_an_existing_customer_is_found_with_one_call() -> None:
     prov = make()
     first, created = prov.get_or_create(STEAM, deadline=Deadline.after(5))
     assert created
-    prov.api.calls.clear()  # type: ignore[attr-defined]
+    api_of(prov).calls.clear()
     again, created = prov.get_or_create(STEAM, deadline=Deadline.after(5))
-    assert (again.id, created, prov.api.calls) == (first.id, False, ["lookup"])  # type: ignore[attr-defined]
-    assert prov.events.events == [(first.id, "signup", "steam")]  # type: ignore[attr-defined]
+    assert (again.id, created, api_of(prov).calls) == (first.id, False, ["lookup"])
+    assert events_of(prov).events == [(first.id, "signup", "steam")]
 
 
 def test_a_new_customer_costs_a_lookup_and_a_create_and_is_announced() -> None:
     prov = make()
     customer, created = prov.get_or_create(STEAM, deadline=Deadline.after(5))
-    assert created and customer.steam_id == STEAM.value
-    assert prov.api.calls == ["lookup", "create"]  # type: ignore[attr-defined]
-    assert prov.events.events == [(customer.id, "signup", "steam")]  # type: ignore[attr-defined]
+    assert created
+    assert customer.steam_id == STEAM.value
+    assert api_of(prov).calls == ["lookup", "create"]
+    assert events_of(prov).events == [(customer.id, "signup", "steam")]
 
 
 def test_a_conflict_on_create_means_someone_else_created_it() -> None:
@@ -58,23 +78,30 @@ def test_a_conflict_on_create_means_someone_else_created_it() -> None:
 
     api.lookup_customer = racing_lookup  # type: ignore[method-assign]
     customer, created = prov.get_or_create(STEAM, deadline=Deadline.after(5))
-    assert not created and customer.steam_id == STEAM.value
+    assert not created
+    assert customer.steam_id == STEAM.value
     assert api.calls == ["lookup", "create", "lookup"]
-    assert len(api.customers) == 1 and prov.events.events == []  # type: ignore[attr-defined]
+    assert len(api.customers) == 1
+    assert events_of(prov).events == []
 
 
 def test_a_minecraft_name_without_an_account_is_a_clear_not_found() -> None:
     prov = make()
-    with pytest.raises(MinecraftAccountNotFound, match="no Minecraft Java Edition account is named 'Nobody_123'"):
-        prov.get_or_create(minecraft_identity("Nobody_123", MinecraftEdition.JAVA), deadline=Deadline.after(5))
-    assert prov.lock.items == {}  # type: ignore[attr-defined]  # released for the next try
+    with pytest.raises(
+        MinecraftAccountNotFoundError, match="no Minecraft Java Edition account is named 'Nobody_123'"
+    ):
+        prov.get_or_create(
+            minecraft_identity("Nobody_123", MinecraftEdition.JAVA), deadline=Deadline.after(5)
+        )
+    assert lock_of(prov).items == {}  # released for the next try
 
 
 def test_an_ambiguous_create_is_reconciled_by_lookup() -> None:
     api = FakeCustomersApi(fail={"create": [server_error()]}, land_before_failing=True)
     prov = make(api)
-    customer, created = prov.get_or_create(STEAM, deadline=Deadline.after(5))
-    assert created and len(api.customers) == 1
+    _customer, created = prov.get_or_create(STEAM, deadline=Deadline.after(5))
+    assert created
+    assert len(api.customers) == 1
     assert api.calls == ["lookup", "create", "lookup"]
 
 
@@ -83,7 +110,8 @@ def test_a_create_that_did_not_land_fails_and_frees_the_lock() -> None:
     prov = make(api)
     with pytest.raises(Exception, match="boom"):
         prov.get_or_create(STEAM, deadline=Deadline.after(5))
-    assert api.customers == [] and prov.lock.items == {}  # type: ignore[attr-defined]
+    assert api.customers == []
+    assert lock_of(prov).items == {}
 
 
 def test_rate_limits_are_not_swallowed() -> None:
@@ -124,9 +152,10 @@ def test_after_a_holder_gives_up_the_waiter_looks_up_before_creating() -> None:
     api.lookup_customer = _miss_once(api)  # type: ignore[method-assign]
     timer = threading.Timer(0.05, holder_created_then_crashed)
     timer.start()
-    customer, created = prov.get_or_create(STEAM, deadline=Deadline.after(5))
+    _customer, created = prov.get_or_create(STEAM, deadline=Deadline.after(5))
     timer.join()
-    assert not created and len(api.customers) == 1
+    assert not created
+    assert len(api.customers) == 1
     assert "create" not in api.calls
 
 
@@ -147,7 +176,7 @@ def test_a_lock_held_past_our_deadline_answers_busy() -> None:
     lock = MemoryLock()
     prov = make(lock=lock)
     lock.claim(STEAM.lock_key, "other", hold_seconds=30)
-    with pytest.raises(IdentityBusy):
+    with pytest.raises(IdentityBusyError):
         prov.get_or_create(STEAM, deadline=Deadline.after(0.05))
 
 

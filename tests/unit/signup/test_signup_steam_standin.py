@@ -53,7 +53,8 @@ def test_login_redirects_with_an_assertion_that_verifies_once() -> None:
     response = _login(client, steamid="76561198012345678")
     assert response.status_code == 302
     location = urlsplit(response.headers["location"])
-    assert location.netloc == "shop.example.com" and location.path == "/steam/return"
+    assert location.netloc == "shop.example.com"
+    assert location.path == "/steam/return"
     params = dict(parse_qsl(location.query))
     assert params["state"] == "1"
     assert params["openid.claimed_id"] == "https://steamcommunity.com/openid/id/76561198012345678"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from customers.errors import InvalidSteamAssertion, SteamUnavailable
+from customers.errors import InvalidSteamAssertionError, SteamUnavailableError
 from customers.steam import SteamAssertionVerifier, origin_of
 from paynow.deadline import Deadline
 from signup_fakes import MemoryNonces, StubAuthenticator
@@ -21,15 +22,17 @@ def provider() -> SteamOpenIdStandIn:
     return SteamOpenIdStandIn(ENDPOINT, steam_id=STEAM_ID)
 
 
-def verifier(provider: SteamOpenIdStandIn, **kwargs: object) -> tuple[SteamAssertionVerifier, StubAuthenticator]:
-    auth = StubAuthenticator(kwargs.pop("answer", provider.check_authentication))
-    nonces = kwargs.pop("nonces", MemoryNonces())
-    return (
-        SteamAssertionVerifier(
-            op_endpoint=ENDPOINT, allowed_origins=[ORIGIN, "http://localhost:3000"], authenticator=auth, nonces=nonces, **kwargs  # type: ignore[arg-type]
-        ),
-        auth,
+def verifier(
+    provider: SteamOpenIdStandIn, *, answer: Any = None, nonces: MemoryNonces | None = None
+) -> tuple[SteamAssertionVerifier, StubAuthenticator]:
+    auth = StubAuthenticator(provider.check_authentication if answer is None else answer)
+    check = SteamAssertionVerifier(
+        op_endpoint=ENDPOINT,
+        allowed_origins=[ORIGIN, "http://localhost:3000"],
+        authenticator=auth,
+        nonces=nonces or MemoryNonces(),
     )
+    return check, auth
 
 
 def deadline() -> Deadline:
@@ -86,7 +89,7 @@ def test_local_checks_refuse_without_asking_steam(
     params.update(change)
     if "openid.sig" not in change:
         params = _resigned(provider, params)
-    with pytest.raises(InvalidSteamAssertion, match=reason):
+    with pytest.raises(InvalidSteamAssertionError, match=reason):
         check.verify(params, deadline=deadline())
     assert auth.calls == 0
 
@@ -94,7 +97,7 @@ def test_local_checks_refuse_without_asking_steam(
 def test_an_old_assertion_is_refused_as_expired(provider: SteamOpenIdStandIn) -> None:
     check, auth = verifier(provider)
     old = provider.mint(f"{ORIGIN}/auth", issued=datetime.now(UTC) - timedelta(minutes=6))
-    with pytest.raises(InvalidSteamAssertion, match="expired"):
+    with pytest.raises(InvalidSteamAssertionError, match="expired"):
         check.verify(old, deadline=deadline())
     assert auth.calls == 0
 
@@ -102,7 +105,7 @@ def test_an_old_assertion_is_refused_as_expired(provider: SteamOpenIdStandIn) ->
 def test_an_assertion_from_the_future_is_refused(provider: SteamOpenIdStandIn) -> None:
     check, _ = verifier(provider)
     future = provider.mint(f"{ORIGIN}/auth", issued=datetime.now(UTC) + timedelta(minutes=3))
-    with pytest.raises(InvalidSteamAssertion, match="future"):
+    with pytest.raises(InvalidSteamAssertionError, match="future"):
         check.verify(future, deadline=deadline())
 
 
@@ -111,7 +114,7 @@ def test_a_tampered_steam_id_fails_check_authentication(provider: SteamOpenIdSta
     params = provider.mint(f"{ORIGIN}/auth")
     other = "https://steamcommunity.com/openid/id/76561198099999999"
     params["openid.claimed_id"] = params["openid.identity"] = other
-    with pytest.raises(InvalidSteamAssertion, match="did not confirm"):
+    with pytest.raises(InvalidSteamAssertionError, match="did not confirm"):
         check.verify(params, deadline=deadline())
     assert auth.calls == 1
 
@@ -119,7 +122,7 @@ def test_a_tampered_steam_id_fails_check_authentication(provider: SteamOpenIdSta
 def test_a_forged_signature_fails_check_authentication(provider: SteamOpenIdStandIn) -> None:
     forger = SteamOpenIdStandIn(ENDPOINT, steam_id=STEAM_ID)  # same shape, different secret
     check, _ = verifier(provider)
-    with pytest.raises(InvalidSteamAssertion, match="did not confirm"):
+    with pytest.raises(InvalidSteamAssertionError, match="did not confirm"):
         check.verify(forger.mint(f"{ORIGIN}/auth"), deadline=deadline())
 
 
@@ -128,7 +131,7 @@ def test_a_replay_is_refused_even_when_the_provider_does_not_track_nonces() -> N
     check, auth = verifier(lax)
     params = lax.mint(f"{ORIGIN}/auth")
     assert check.verify(dict(params), deadline=deadline()) == STEAM_ID
-    with pytest.raises(InvalidSteamAssertion, match="already used"):
+    with pytest.raises(InvalidSteamAssertionError, match="already used"):
         check.verify(dict(params), deadline=deadline())
     assert auth.calls == 2  # the provider said yes twice; our nonce record said no
 
@@ -136,8 +139,8 @@ def test_a_replay_is_refused_even_when_the_provider_does_not_track_nonces() -> N
 def test_a_steam_outage_does_not_burn_the_nonce(provider: SteamOpenIdStandIn) -> None:
     nonces = MemoryNonces()
     params = provider.mint(f"{ORIGIN}/auth")
-    down, _ = verifier(provider, answer=SteamUnavailable("down"), nonces=nonces)
-    with pytest.raises(SteamUnavailable):
+    down, _ = verifier(provider, answer=SteamUnavailableError("down"), nonces=nonces)
+    with pytest.raises(SteamUnavailableError):
         down.verify(dict(params), deadline=deadline())
     up, _ = verifier(provider, nonces=nonces)
     assert up.verify(dict(params), deadline=deadline()) == STEAM_ID

@@ -19,7 +19,7 @@ class CallerKeys(BaseModel):
     callers: dict[CallerName, CallerKey] = Field(min_length=1)
 
 
-class InvalidCallerKeysSecret(ValueError):
+class InvalidCallerKeysSecretError(ValueError):
     """The secret is not ``{"callers": {name: key}}`` with usable keys. Never carries a key."""
 
 
@@ -30,7 +30,7 @@ def load_caller_keys(secret_id: str, *, max_age: int = 300) -> dict[str, str]:
         keys = CallerKeys.model_validate(raw)
     except ValueError:
         # The validation error would echo the keys themselves.
-        raise InvalidCallerKeysSecret(
+        raise InvalidCallerKeysSecretError(
             f'secret {secret_id!r} must be JSON {{"callers": {{"<name>": "<key of 24+ printable chars>"}}}}'
         ) from None
     for key in keys.callers.values():

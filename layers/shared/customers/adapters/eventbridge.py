@@ -50,5 +50,7 @@ class EventBridgePublisher:
             self._failed(customer, f"{failure.get('ErrorCode')}: {failure.get('ErrorMessage')}")
 
     def _failed(self, customer: Customer, reason: str) -> None:
-        logger.error("Customer Created event not published", extra={"customer_id": customer.id, "reason": reason})
+        logger.error(
+            "Customer Created event not published", extra={"customer_id": customer.id, "reason": reason}
+        )
         metrics.add_metric(name="CustomerCreatedEventFailed", unit=MetricUnit.Count, value=1)

@@ -6,6 +6,18 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
+    APIGatewayAuthorizerEventV2,
+)
+
+from customers.adapters.caller_keys import load_caller_keys
+from customers.signup_settings import AuthorizerSettings
+
+logger = Logger(child=True)
+metrics = Metrics()
+
 
 def caller_for(authorization: str | None, callers: Mapping[str, str]) -> str | None:
     """The caller whose key was presented, or None.
@@ -31,3 +43,16 @@ def simple_response(caller: str | None) -> dict[str, Any]:
     if caller is None:
         return {"isAuthorized": False}
     return {"isAuthorized": True, "context": {"caller": caller}}
+
+
+def authorize(event: APIGatewayAuthorizerEventV2, settings: AuthorizerSettings) -> dict[str, Any]:
+    """The authorizer's decision. An unreadable secret raises (API Gateway answers 500 and caches
+    nothing) instead of denying, so a Secrets Manager hiccup is not cached as a refusal."""
+    callers = load_caller_keys(settings.caller_keys_secret, max_age=settings.caller_keys_max_age)
+    caller = caller_for(event.headers.get("authorization"), callers)
+    metrics.add_metric(name="CallerAuthorized" if caller else "CallerRefused", unit=MetricUnit.Count, value=1)
+    logger.info(
+        "authorization decided",
+        extra={"caller": caller, "route": event.route_key, "authorized": bool(caller)},
+    )
+    return simple_response(caller)

@@ -11,7 +11,9 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFound
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
+from botocore.exceptions import BotoCoreError, ClientError
 from paynow import errors as paynow_errors
 from paynow.auth import ApiKeyError
 from pydantic import BaseModel, Field
@@ -55,7 +57,10 @@ class ApiError:
     def response(self) -> Response[Any]:
         headers = {"Retry-After": str(self.retry_after)} if self.retry_after is not None else None
         return Response(
-            status_code=self.status, content_type=content_types.APPLICATION_JSON, body=self.body(), headers=headers
+            status_code=self.status,
+            content_type=content_types.APPLICATION_JSON,
+            body=self.body(),
+            headers=headers,
         )
 
 
@@ -86,25 +91,33 @@ def to_api_error(error: BaseException) -> ApiError:
             return ApiError(422, "validation_error", f"invalid request: {names}", fields)
         case PydanticValidationError():
             fields = _pydantic_fields(list(error.errors(include_url=False, include_input=False)))
-            return ApiError(422, "validation_error", f"invalid request: {', '.join(f.field for f in fields)}", fields)
-        case errors.BadRequest():
+            return ApiError(
+                422, "validation_error", f"invalid request: {', '.join(f.field for f in fields)}", fields
+            )
+        case errors.BadRequestError():
             return ApiError(400, error.code, error.message)
-        case errors.InvalidSteamAssertion() | errors.Unauthenticated():
+        case errors.InvalidSteamAssertionError() | errors.UnauthenticatedError():
             return ApiError(401, error.code, error.message)
-        case errors.MinecraftAccountNotFound() | errors.CustomerNotFound():
+        case errors.MinecraftAccountNotFoundError() | errors.CustomerNotFoundError():
             return ApiError(404, error.code, error.message)
-        case errors.SteamUnavailable():
+        case errors.SteamUnavailableError():
             return ApiError(503, error.code, error.message, retry_after=2)
-        case errors.IdentityBusy():
+        case errors.IdentityBusyError():
             return ApiError(503, error.code, error.message, retry_after=1)
         case RouteNotFound():
             return ApiError(404, "not_found", "no such route")
         case paynow_errors.RateLimitedError():
             return ApiError(
-                429, "rate_limited", "PayNow is rate limiting this store; retry later", retry_after=_retry_after(error.retry_after)
+                429,
+                "rate_limited",
+                "PayNow is rate limiting this store; retry later",
+                retry_after=_retry_after(error.retry_after),
             )
         case paynow_errors.ValidationError():
-            fields = [FieldError(field=d.path or "?", message=d.message or d.code or "invalid") for d in error.errors]
+            fields = [
+                FieldError(field=d.path or "?", message=d.message or d.code or "invalid")
+                for d in error.errors
+            ]
             return ApiError(400, "paynow_rejected", f"PayNow rejected the request: {error.message}", fields)
         case paynow_errors.ConflictError():
             return ApiError(409, "conflict", f"PayNow reports a conflict: {error.message}")
@@ -113,11 +126,21 @@ def to_api_error(error: BaseException) -> ApiError:
         case paynow_errors.UnauthorizedError():
             return ApiError(502, "upstream_unauthorized", "PayNow refused this service's credentials")
         case paynow_errors.TransportError():
-            return ApiError(503, "upstream_unavailable", "PayNow did not answer in time; retry later", retry_after=2)
+            return ApiError(
+                503, "upstream_unavailable", "PayNow did not answer in time; retry later", retry_after=2
+            )
         case paynow_errors.PayNowError():
             return ApiError(502, "upstream_error", "PayNow failed to handle the request; retry later")
         case ApiKeyError():
             return ApiError(500, "misconfigured", "the service is misconfigured")
+        case BotoCoreError() | ClientError():
+            # The state table, Secrets Manager or EventBridge failed us; the request itself was fine.
+            return ApiError(
+                503,
+                "dependency_unavailable",
+                "a backing service is unavailable; retry shortly",
+                retry_after=1,
+            )
     return ApiError(500, "internal_error", "internal error")
 
 
@@ -129,7 +152,11 @@ def log_failure(error: BaseException, api_error: ApiError) -> None:
         value=1,
     )
     extra = {"status": api_error.status, "code": api_error.code}
-    if api_error.status >= 500 and api_error.code in ("internal_error", "misconfigured", "upstream_unauthorized"):
+    if api_error.status >= 500 and api_error.code in (
+        "internal_error",
+        "misconfigured",
+        "upstream_unauthorized",
+    ):
         logger.exception("request failed", extra=extra)
     elif api_error.status >= 500 or api_error.status == 429:
         logger.warning(f"upstream failure: {error}", extra=extra)
@@ -149,13 +176,15 @@ def register(app: ApiGatewayResolver) -> None:
     app.not_found(handle)
 
 
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"description": description, "content": {"application/json": {"model": ErrorBody}}}
-    for status, description in {
-        400: "Malformed request (names the field)",
-        422: "Validation failed (names the fields)",
-        429: "PayNow is rate limiting; see Retry-After",
-        502: "PayNow failed",
-        503: "PayNow or Steam unavailable, or the identity is busy; see Retry-After",
-    }.items()
+def error_response(description: str) -> OpenAPIResponse:
+    """An OpenAPI response entry whose body is an ``ErrorBody``."""
+    return {"description": description, "content": {"application/json": {"model": ErrorBody}}}
+
+
+ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
+    400: error_response("Malformed request (names the field)"),
+    422: error_response("Validation failed (names the fields)"),
+    429: error_response("PayNow is rate limiting; see Retry-After"),
+    502: error_response("PayNow failed"),
+    503: error_response("PayNow or Steam unavailable, or the identity is busy; see Retry-After"),
 }

@@ -33,7 +33,7 @@ def schema_json() -> str:
         ),
         security_schemes={
             trusted_routes.CALLER_KEY_SCHEME: HTTPBearer(
-                description="A caller key from the CALLER_KEYS_SECRET secret ({\"callers\": {name: key}})"
+                description='A caller key from the CALLER_KEYS_SECRET secret ({"callers": {name: key}})'
             )
         },
     )
@@ -45,7 +45,7 @@ def main() -> None:
     target = Path(__file__).resolve().parents[4] / "openapi" / "http-api.json"
     target.parent.mkdir(exist_ok=True)
     target.write_text(schema_json(), encoding="utf-8")
-    print(f"wrote {target}")  # noqa: T201
+    print(f"wrote {target}")
 
 
 if __name__ == "__main__":

@@ -79,7 +79,9 @@ class RedactedKeyProvider:
         return f"RedactedKeyProvider({self._inner!r})"
 
 
-def paynow_client(settings: PayNowFunctionSettings, transport: httpx.BaseTransport | None = None) -> PayNowClient:
+def paynow_client(
+    settings: PayNowFunctionSettings, transport: httpx.BaseTransport | None = None
+) -> PayNowClient:
     return PayNowClient(
         store_id=settings.paynow_store_id,
         api_key=RedactedKeyProvider(SecretApiKeyProvider(settings.paynow_api_key_secret)),

@@ -8,10 +8,11 @@ from typing import Annotated
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 
 from customers import redaction
-from customers.api.errors import ERROR_RESPONSES, ErrorBody
+from customers.api.errors import ERROR_RESPONSES, error_response
 from customers.api.runtime import api_deadline
 from customers.identity import SignupRequest
 from customers.signup import SignupResponse, SignupService
@@ -19,17 +20,11 @@ from customers.signup import SignupResponse, SignupService
 logger = Logger(child=True)
 metrics = Metrics()
 
-_SIGNUP_RESPONSES = {
+_SIGNUP_RESPONSES: dict[int, OpenAPIResponse] = {
     **ERROR_RESPONSES,
     200: {"description": "The customer (found or created) and a fresh customer token"},
-    401: {
-        "description": "The Steam assertion is forged, replayed, tampered, expired or for another site",
-        "content": {"application/json": {"model": ErrorBody}},
-    },
-    404: {
-        "description": "No Minecraft account has that name",
-        "content": {"application/json": {"model": ErrorBody}},
-    },
+    401: error_response("The Steam assertion is forged, replayed, tampered, expired or for another site"),
+    404: error_response("No Minecraft account has that name"),
 }
 
 
@@ -38,7 +33,7 @@ def _kind(request: SignupRequest) -> str:
 
 
 def build_router(service: Callable[[], SignupService]) -> Router:
-    router = Router()
+    router = Router()  # type: ignore[no-untyped-call]
 
     @router.post(
         "/signup",
@@ -55,10 +50,16 @@ def build_router(service: Callable[[], SignupService]) -> Router:
     def signup(request: Annotated[SignupRequest, Body()]) -> SignupResponse:
         result = service().signup(request, deadline=api_deadline(router.lambda_context))
         redaction.secrets.add(result.token)
-        metrics.add_metric(name="CustomerCreated" if result.created else "CustomerFound", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(
+            name="CustomerCreated" if result.created else "CustomerFound", unit=MetricUnit.Count, value=1
+        )
         logger.info(
             "signup completed",
-            extra={"customer_id": result.customer.id, "customer_created": result.created, "identity": _kind(request)},
+            extra={
+                "customer_id": result.customer.id,
+                "customer_created": result.created,
+                "identity": _kind(request),
+            },
         )
         return result
 

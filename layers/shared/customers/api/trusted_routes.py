@@ -9,24 +9,32 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import APIGatewayHttpResolver, Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
+from paynow.ids import InvalidIdError, validate_flake_id
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from customers import redaction
-from customers.api.errors import ERROR_RESPONSES, ErrorBody, log_failure, to_api_error
+from customers.api.errors import ERROR_RESPONSES, error_response, log_failure, to_api_error
 from customers.api.runtime import api_deadline, invoke_deadline
-from customers.errors import BadRequest, Unauthenticated
-from customers.trusted import ResolveRequest, ResolveResponse, TokenResponse, TrustedService, customer_id_or_error
+from customers.errors import BadRequestError, UnauthenticatedError
+from customers.trusted import (
+    ResolveRequest,
+    ResolveResponse,
+    TokenResponse,
+    TrustedService,
+    customer_id_or_error,
+)
 
 logger = Logger(child=True)
 metrics = Metrics()
 
 CALLER_KEY_SCHEME = "CallerKey"
-CALLER_KEY_SECURITY = [{CALLER_KEY_SCHEME: []}]
-_NOT_FOUND = {
-    404: {"description": "No such customer", "content": {"application/json": {"model": ErrorBody}}},
-}
-_CUSTOMER_ID = Path(description="PayNow customer id (a flake id: decimal digits)", examples=["429000000000000001"])
+CALLER_KEY_SECURITY: list[dict[str, list[str]]] = [{CALLER_KEY_SCHEME: []}]
+_RESPONSES: dict[int, OpenAPIResponse] = {**ERROR_RESPONSES, 404: error_response("No such customer")}
+_CUSTOMER_ID = Path(
+    description="PayNow customer id (a flake id: decimal digits)", examples=["429000000000000001"]
+)
 
 
 def _count(name: str) -> None:
@@ -35,10 +43,12 @@ def _count(name: str) -> None:
 
 def caller_of(router: Router) -> str:
     """The caller the authorizer identified. A route reachable without it must refuse to work."""
-    authorizer = router.current_event.get("requestContext", {}).get("authorizer") or {}
+    context: dict[str, Any] = router.current_event.raw_event.get("requestContext") or {}
+    authorizer: dict[str, Any] = context.get("authorizer") or {}
     caller = (authorizer.get("lambda") or {}).get("caller")
     if not isinstance(caller, str) or not caller:
-        raise Unauthenticated("this route requires an authorized caller")
+        raise UnauthenticatedError("this route requires an authorized caller")
+    logger.info("trusted call", extra={"caller": caller, "route": context.get("routeKey")})
     return caller
 
 
@@ -46,21 +56,21 @@ def _customer_id(value: str) -> str:
     try:
         return customer_id_or_error(value)
     except ValueError as error:
-        raise BadRequest(str(error)) from None
+        raise BadRequestError(str(error)) from None
 
 
 def build_router(service: Callable[[], TrustedService]) -> Router:
-    router = Router()
+    router = Router()  # type: ignore[no-untyped-call]
 
     @router.post(
         "/customers/resolve",
         summary="Find a customer by one identifier, creating it when missing; optionally mint a token",
         tags=["trusted"],
         security=CALLER_KEY_SECURITY,
-        responses={**ERROR_RESPONSES, **_NOT_FOUND},
+        responses=_RESPONSES,
     )
     def resolve(request: Annotated[ResolveRequest, Body()]) -> ResolveResponse:
-        logger.append_keys(caller=caller_of(router))
+        caller_of(router)
         result = service().resolve(request, deadline=api_deadline(router.lambda_context))
         redaction.secrets.add(result.token)
         _count("CustomerCreated" if result.created else "CustomerFound")
@@ -71,10 +81,10 @@ def build_router(service: Callable[[], TrustedService]) -> Router:
         summary="Mint a customer token",
         tags=["trusted"],
         security=CALLER_KEY_SECURITY,
-        responses={**ERROR_RESPONSES, **_NOT_FOUND},
+        responses=_RESPONSES,
     )
     def create_token(customerId: Annotated[str, _CUSTOMER_ID]) -> TokenResponse:  # noqa: N803
-        logger.append_keys(caller=caller_of(router))
+        caller_of(router)
         customer_id = _customer_id(customerId)
         token = service().create_token(customer_id, deadline=api_deadline(router.lambda_context))
         redaction.secrets.add(token)
@@ -86,10 +96,10 @@ def build_router(service: Callable[[], TrustedService]) -> Router:
         summary="Revoke every token of a customer",
         tags=["trusted"],
         security=CALLER_KEY_SECURITY,
-        responses={**ERROR_RESPONSES, **_NOT_FOUND, 204: {"description": "All the customer's tokens are revoked"}},
+        responses={**_RESPONSES, 204: {"description": "All the customer's tokens are revoked"}},
     )
     def invalidate_tokens(customerId: Annotated[str, _CUSTOMER_ID]) -> Response[None]:  # noqa: N803
-        logger.append_keys(caller=caller_of(router))
+        caller_of(router)
         customer_id = _customer_id(customerId)
         service().invalidate_tokens(customer_id, deadline=api_deadline(router.lambda_context))
         _count("TokensInvalidated")
@@ -113,7 +123,10 @@ class _CustomerAction(BaseModel):
     @field_validator("customer_id", mode="before")
     @classmethod
     def _flake(cls, value: Any) -> str:
-        return customer_id_or_error(str(value) if isinstance(value, int) else value).removeprefix("customerId: ")
+        try:
+            return validate_flake_id(value)
+        except InvalidIdError as error:
+            raise ValueError(str(error)) from None
 
 
 class CreateTokenAction(_CustomerAction):
@@ -124,7 +137,9 @@ class InvalidateTokensAction(_CustomerAction):
     action: Literal["invalidate_tokens"]
 
 
-DirectAction = Annotated[ResolveAction | CreateTokenAction | InvalidateTokensAction, Field(discriminator="action")]
+DirectAction = Annotated[
+    ResolveAction | CreateTokenAction | InvalidateTokensAction, Field(discriminator="action")
+]
 _DIRECT = TypeAdapter(DirectAction)
 
 
@@ -162,7 +177,9 @@ def handle_direct(event: Any, service: TrustedService, context: Any) -> dict[str
         return {"error": api_error.body()}
 
 
-def handle_event(app: APIGatewayHttpResolver, service: Callable[[], TrustedService], event: Any, context: Any) -> Any:
+def handle_event(
+    app: APIGatewayHttpResolver, service: Callable[[], TrustedService], event: Any, context: Any
+) -> Any:
     """HTTP API events go to the resolver; anything else is a direct invocation."""
     if is_http_api_event(event):
         return app.resolve(event, context)

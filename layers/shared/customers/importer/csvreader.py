@@ -11,24 +11,18 @@ exact position where the next record starts.
 from __future__ import annotations
 
 import csv
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
 BOM_UTF8 = b"\xef\xbb\xbf"
 DELIMITERS = (",", ";", "\t")
-# A quoted field that never closes would otherwise swallow the rest of the file into one record.
-MAX_RECORD_BYTES = 256 * 1024
-MAX_RECORD_LINES = 500
 UNDECODABLE = "\ufffd"
 
 
 class CsvFileError(Exception):
     """The file as a whole cannot be read as a CSV import (reported before any PayNow call)."""
-
-
-class _RecordTooLargeError(Exception):
-    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +33,13 @@ class Position:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Record:
-    """One CSV record. ``line`` is the 1-based physical line it starts on; ``end`` is after its last byte."""
+    """One CSV record: the 1-based physical lines it starts and ends on, and its fields."""
 
     line: int
     fields: list[str]
-    end: Position
+    end_line: int
     error: str | None = None
 
 
@@ -58,16 +52,17 @@ class Header:
 
 
 class _Lines:
-    """Decoded lines of a binary stream, counting bytes and lines consumed."""
+    """Decoded lines of a binary stream, counting bytes and lines consumed (header reading).
 
-    __slots__ = ("_it", "cp1252_lines", "line", "offset", "record_bytes", "record_lines")
+    An unclosed quote cannot swallow the file: ``csv`` refuses a field over ``csv.field_size_limit``.
+    """
+
+    __slots__ = ("_it", "cp1252_lines", "line", "offset")
 
     def __init__(self, stream: BinaryIO, start: Position) -> None:
         self._it = iter(stream)
         self.offset = start.offset
         self.line = start.line
-        self.record_bytes = 0
-        self.record_lines = 0
         self.cp1252_lines = 0
 
     def __iter__(self) -> _Lines:
@@ -78,10 +73,6 @@ class _Lines:
         size = len(raw)
         self.offset += size
         self.line += 1
-        self.record_bytes += size
-        self.record_lines += 1
-        if self.record_bytes > MAX_RECORD_BYTES or self.record_lines > MAX_RECORD_LINES:
-            raise _RecordTooLargeError
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -128,47 +119,133 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
+class _Block:
+    """Consecutive whole lines of the file, decoded, with what is needed to map lines back to bytes."""
+
+    __slots__ = ("_known_count", "_known_offset", "byte_lens", "first_line", "lines", "start")
+
+    def __init__(self, start: int, first_line: int, lines: list[str], byte_lens: list[int] | None) -> None:
+        self.start = start
+        self.first_line = first_line
+        self.lines = lines
+        self.byte_lens = byte_lens  # None: the block is ASCII, one byte per character
+        # Positions are asked for in increasing order: continue from the last answer.
+        self._known_count = 0
+        self._known_offset = start
+
+    def offset_after(self, count: int) -> int:
+        """Byte offset after the first ``count`` lines of this block."""
+        if count < self._known_count:
+            self._known_count, self._known_offset = 0, self.start
+        begin = self._known_count
+        if self.byte_lens is None:
+            added = sum(map(len, self.lines[begin:count]))
+        else:
+            added = sum(self.byte_lens[begin:count])
+        self._known_count, self._known_offset = count, self._known_offset + added
+        return self._known_offset
+
+
+BLOCK_BYTES = 256 << 10
+
+
 class RecordReader:
     """Data records from ``start`` (a position returned earlier). Blank lines are skipped.
 
-    A malformed record (a quote that never closes, a record over the size limits) is yielded once
-    with ``error`` set, and reading continues on the line after it.
+    The file is read in blocks of whole lines that are decoded at once (C speed); ``csv.reader``
+    consumes their lines through ``itertools.chain`` so no Python code runs per line. A malformed
+    record (a field over ``csv.field_size_limit``, a NUL byte) is yielded once with ``error`` set, and
+    reading continues after it.
     """
 
     def __init__(self, stream: BinaryIO, start: Position, delimiter: str) -> None:
-        self._lines = _Lines(stream, start)
+        self._stream = stream
         self._delimiter = delimiter
-
-    @property
-    def cp1252_lines(self) -> int:
-        """Lines that were not valid UTF-8 and were decoded as Windows-1252."""
-        return self._lines.cp1252_lines
+        self._blocks: list[_Block] = []
+        self._next_offset = start.offset
+        self._next_line = start.line  # lines held in blocks so far (absolute count)
+        self._consumed = start.line  # lines consumed by csv readers (absolute count)
+        self.cp1252_lines = 0
 
     @property
     def position(self) -> Position:
-        return Position(self._lines.offset, self._lines.line)
+        """Where the next unread record starts (exact while iteration is suspended after a record)."""
+        return Position(self._offset_of(self._consumed), self._consumed)
+
+    def _offset_of(self, line_count: int) -> int:
+        for block in reversed(self._blocks):
+            if block.first_line <= line_count:
+                return block.offset_after(line_count - block.first_line)
+        return self._next_offset
+
+    def _read_blocks(self) -> Iterator[list[str]]:
+        stream = self._stream
+        while True:
+            raw = stream.read(BLOCK_BYTES)
+            if not raw:
+                return
+            if not raw.endswith(b"\n"):
+                raw += stream.readline()
+            block = self._decode(raw)
+            # Keep only blocks a record in progress may still refer to.
+            self._blocks = [b for b in self._blocks if b.first_line + len(b.lines) > self._consumed]
+            self._blocks.append(block)
+            yield block.lines
+
+    def _decode(self, raw: bytes) -> _Block:
+        start, first_line = self._next_offset, self._next_line
+        parts = raw.split(b"\n")
+        last = parts.pop()  # after the final newline: b"" unless the file ends without one
+        byte_lens: list[int] | None = None
+        try:
+            text = raw.decode("utf-8")
+            lines = [line + "\n" for line in text.split("\n")]
+            if not raw.isascii():
+                byte_lens = [len(p) + 1 for p in parts]
+        except UnicodeDecodeError:
+            lines = [self._decode_line(part) + "\n" for part in parts]
+            lines.append(self._decode_line(last) + "\n")
+            byte_lens = [len(p) + 1 for p in parts]
+        if last:
+            lines[-1] = lines[-1][:-1]
+            if byte_lens is not None:
+                byte_lens.append(len(last))
+        else:
+            lines.pop()
+        self._next_offset += len(raw)
+        self._next_line += len(lines)
+        return _Block(start, first_line, lines, byte_lens)
+
+    def _decode_line(self, raw: bytes) -> str:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            self.cp1252_lines += 1
+            # The five bytes cp1252 leaves undefined become U+FFFD; row validation rejects those rows.
+            return raw.decode("cp1252", errors="replace")
 
     def __iter__(self) -> Iterator[Record]:
-        lines = self._lines
+        lines = itertools.chain.from_iterable(self._read_blocks())
         while True:
             reader = csv.reader(lines, delimiter=self._delimiter, strict=False)
+            base = self._consumed
             while True:
-                record_start = lines.line + 1
-                lines.record_bytes = 0
-                lines.record_lines = 0
+                record_start = self._consumed + 1
                 try:
                     fields = next(reader)
                 except StopIteration:
+                    self._consumed = base + reader.line_num
                     return
-                except (csv.Error, _RecordTooLargeError) as exc:
-                    problem = str(exc) or "record over the size limit"
+                except csv.Error as exc:
+                    self._consumed = base + reader.line_num
                     yield Record(
                         record_start,
                         [],
-                        Position(lines.offset, lines.line),
-                        error=f"malformed CSV record ({problem}); check for an unclosed quote",
+                        self._consumed,
+                        error=f"malformed CSV record ({exc}); check for an unclosed quote",
                     )
                     break
+                self._consumed = base + reader.line_num
                 if not any(fields) or not "".join(fields).strip():
                     continue
-                yield Record(record_start, fields, Position(lines.offset, lines.line))
+                yield Record(record_start, fields, self._consumed)

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import partial
 from enum import StrEnum
 
 from paynow.deadline import Deadline
@@ -126,7 +127,7 @@ class ImportEngine:
         batch: list[tuple[int, tuple[str, ...]]] = []
         with self._source.open(version, state.data_offset) as stream:
             for record in RecordReader(stream, Position(state.data_offset, state.data_line), state.delimiter):
-                if record.end.offset > state.offset:
+                if record.end_line > state.line:
                     break
                 if record.error is None:
                     row = validator.validate(record.line, record.fields)
@@ -144,32 +145,35 @@ class ImportEngine:
         seq = first_seq
         valid: list[ValidRow] = []
         rejections: list[Rejection] = []
-        counts = Counts()
-        records = 0
-        end: Position | None = None
+        records = rejected = 0
+        validate = validator.validate
         for record in reader:
             records += 1
-            counts.total += 1
-            end = record.end
             if record.error is not None:
-                counts.rejected += 1
+                rejected += 1
                 rejections.append(Rejection(record.line, RejectCode.MALFORMED, record.error, record.fields))
             else:
-                row = validator.validate(record.line, record.fields)
-                if isinstance(row, ValidRow):
+                row = validate(record.line, record.fields, check_undecodable=reader.cp1252_lines > 0)
+                if type(row) is ValidRow:
                     valid.append(row)
                 else:
-                    counts.rejected += 1
-                    rejections.append(row)
+                    rejected += 1
+                    rejections.append(row)  # type: ignore[arg-type]
             if len(valid) >= CHUNK_SIZE or records >= MAX_SEGMENT_RECORDS:
-                yield self._cut(seq, end=end, valid=valid, rejections=rejections, counts=counts, seen=seen)
+                counts = Counts(total=records, rejected=rejected)
+                yield self._cut(
+                    seq, end=reader.position, valid=valid, rejections=rejections, counts=counts, seen=seen
+                )
                 seq += 1
-                valid, rejections, counts, records = [], [], Counts(), 0
-        if records and end is not None:
-            yield self._cut(seq, end=end, valid=valid, rejections=rejections, counts=counts, seen=seen)
+                valid, rejections, records, rejected = [], [], 0, 0
+        if records:
+            counts = Counts(total=records, rejected=rejected)
+            yield self._cut(
+                seq, end=reader.position, valid=valid, rejections=rejections, counts=counts, seen=seen
+            )
 
-    @staticmethod
     def _cut(
+        self,
         seq: int,
         *,
         end: Position,
@@ -178,14 +182,19 @@ class ImportEngine:
         counts: Counts,
         seen: SeenIdentities,
     ) -> Segment:
-        firsts = seen.claim([(row.line, row.identity_keys) for row in valid])
+        segment = Segment(seq, end, valid, rejections, counts)
+        self._drop_duplicates(segment, seen.claim([(row.line, row.identity_keys) for row in valid]))
+        return segment
+
+    @staticmethod
+    def _drop_duplicates(segment: Segment, firsts: list[int | None]) -> None:
         unique: list[ValidRow] = []
-        for row, first in zip(valid, firsts, strict=True):
+        for row, first in zip(segment.valid, firsts, strict=True):
             if first is None:
                 unique.append(row)
             else:
-                counts.duplicates_in_file += 1
-                rejections.append(
+                segment.counts.duplicates_in_file += 1
+                segment.rejections.append(
                     Rejection(
                         row.line,
                         RejectCode.DUPLICATE,
@@ -193,8 +202,7 @@ class ImportEngine:
                         row.values,
                     )
                 )
-        rejections.sort(key=lambda r: r.line)
-        return Segment(seq, end, unique, rejections, counts)
+        segment.valid = unique
 
     # --- sending -------------------------------------------------------------------------------
     def _process(
@@ -207,10 +215,9 @@ class ImportEngine:
             else:
                 result = self._sender.send(segment.valid, reconcile=reconcile, deadline=deadline)
                 segment.counts.add(result.counts)
-                if result.rejections:
-                    segment.rejections.extend(result.rejections)
-                    segment.rejections.sort(key=lambda r: r.line)
+                segment.rejections.extend(result.rejections)
         if segment.rejections:
+            segment.rejections.sort(key=lambda r: r.line)
             self._reports.put_part(report_prefix, segment.seq, reject_rows(segment.rejections))
         # Only counts travel further: the rows are done with.
         segment.valid = []
@@ -246,13 +253,19 @@ class ImportEngine:
                     if segment.seq >= state.reserved_seq:
                         state.reserved_seq = segment.seq + window
                         self._save(run)
-                    future = executor.submit(
+                    process = partial(
                         self._process,
                         segment,
                         reconcile=segment.seq < reconcile_below,
                         deadline=run.deadline,
                         report_prefix=report_prefix,
                     )
+                    if self._sender is None:
+                        # Dry run: nothing to wait for, so no thread hand-off either.
+                        future: Future[Segment] = Future()
+                        future.set_result(process())
+                    else:
+                        future = executor.submit(process)
                     in_flight[future] = segment.seq
                     # One segment is read ahead while `concurrency` are in flight.
                     while len(in_flight) > options.concurrency:

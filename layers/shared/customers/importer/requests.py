@@ -57,7 +57,7 @@ def parse_event(event: Mapping[str, Any]) -> list[ImportRequest]:
         detail = notification.detail
         return [
             ImportRequest(
-                bucket=detail.bucket.name, key=detail.object.key, version_id=detail.object.version_id
+                bucket=detail.bucket.name, key=detail.object.key, version_id=detail.object.get("version-id")
             )
         ]
     try:

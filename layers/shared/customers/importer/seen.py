@@ -13,7 +13,8 @@ import sqlite3
 import tempfile
 from collections.abc import Sequence
 
-_PARAMS_PER_QUERY = 500
+# Two parameters per row; SQLite allows 32766 per statement.
+_ROWS_PER_INSERT = 4000
 
 
 class SeenIdentities:
@@ -23,31 +24,59 @@ class SeenIdentities:
         self._db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=OFF")
         self._db.execute("PRAGMA synchronous=OFF")
-        self._db.execute("PRAGMA cache_size=-4096")  # KiB: a bounded page cache
+        self._db.execute("PRAGMA cache_size=-2048")  # KiB: a bounded page cache
         self._db.execute("CREATE TABLE seen (k TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID")
 
     def claim(self, rows: Sequence[tuple[int, Sequence[str]]]) -> list[int | None]:
         """For each (line, identity keys) in file order: the line that already used one of its keys,
         or None, in which case its keys are recorded as belonging to that line."""
-        keys = list({k for _, row_keys in rows for k in row_keys})
+        first_use: dict[str, int] = {}
+        for line, keys in rows:
+            for k in keys:
+                first_use.setdefault(k, line)
+        if not first_use:
+            return [None] * len(rows)
+        # One statement inserts the batch and returns the keys that were new. Usually that is all
+        # of them and no row repeats another: then every row is new and nothing else is needed.
+        new: set[str] = set()
+        items = list(first_use.items())
+        for start in range(0, len(items), _ROWS_PER_INSERT):
+            part = items[start : start + _ROWS_PER_INSERT]
+            sql = (
+                "INSERT OR IGNORE INTO seen (k, line) VALUES "
+                + ",".join(["(?,?)"] * len(part))
+                + " RETURNING k"
+            )
+            new.update(k for (k,) in self._db.execute(sql, [v for pair in part for v in pair]))
+        if len(new) == len(first_use) and len(first_use) == sum(len(keys) for _, keys in rows):
+            return [None] * len(rows)
+        return self._settle(rows, first_use, new)
+
+    def _settle(
+        self, rows: Sequence[tuple[int, Sequence[str]]], first_use: dict[str, int], new: set[str]
+    ) -> list[int | None]:
+        """The slow path: some rows repeat identities; record only what non-duplicate rows own."""
+        earlier = [k for k in first_use if k not in new]
         known: dict[str, int] = {}
-        for start in range(0, len(keys), _PARAMS_PER_QUERY):
-            part = keys[start : start + _PARAMS_PER_QUERY]
+        for start in range(0, len(earlier), 500):
+            part = earlier[start : start + 500]
             marks = ",".join("?" * len(part))
             known.update(self._db.execute(f"SELECT k, line FROM seen WHERE k IN ({marks})", part))  # noqa: S608
+        owned: dict[str, int] = {}
         result: list[int | None] = []
-        fresh: list[tuple[str, int]] = []
-        for line, row_keys in rows:
-            first = next((known[k] for k in row_keys if k in known), None)
+        for line, keys in rows:
+            first = min(
+                (known.get(k) or owned.get(k) or 0 for k in keys if k in known or k in owned), default=None
+            )
             result.append(first)
             if first is None:
-                for k in row_keys:
-                    known[k] = line
-                    fresh.append((k, line))
-        if fresh:
-            self._db.execute("BEGIN")
-            self._db.executemany("INSERT INTO seen (k, line) VALUES (?, ?)", fresh)
-            self._db.execute("COMMIT")
+                for k in keys:
+                    owned[k] = line
+        for k in new:
+            if k not in owned:
+                self._db.execute("DELETE FROM seen WHERE k = ?", (k,))
+            elif owned[k] != first_use[k]:
+                self._db.execute("UPDATE seen SET line = ? WHERE k = ?", (owned[k], k))
         return result
 
     def close(self) -> None:

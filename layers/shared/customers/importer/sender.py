@@ -21,6 +21,7 @@ from enum import StrEnum
 from paynow.deadline import Deadline
 from paynow.errors import (
     ConflictError,
+    NotFoundError,
     PayNowError,
     RateLimitedError,
     TransportError,
@@ -106,6 +107,13 @@ class ChunkSender:
                     [row.upsert() for row in rows], deadline=self._call_deadline(deadline)
                 )
             except (ConflictError, ValidationError) as exc:
+                rows = self._isolate(rows, exc, result, deadline)
+                continue
+            except NotFoundError as exc:
+                # Row-level 404 (a Minecraft name with no account) names the rows; any other 404
+                # (an unknown store) concerns every call and stops the import.
+                if not _named_indexes(exc, len(rows)):
+                    raise
                 rows = self._isolate(rows, exc, result, deadline)
                 continue
             except RateLimitedError as exc:

@@ -100,6 +100,8 @@ class ImportService:
         if state.status is not ImportStatus.RUNNING:
             if not (request.resume_failed and state.status is ImportStatus.FAILED):
                 logger.info("import already finished; nothing to do", extra={"import_id": state.import_id})
+                if self._metrics is not None:
+                    self._metrics.add_metric(name="ImportRedelivered", unit="Count", value=1)
                 return self._summary(state, prefix)
             state.status, state.error = ImportStatus.RUNNING, None
         state.hops += 1
@@ -139,7 +141,7 @@ class ImportService:
                 "import_id": state.import_id,
                 "outcome": outcome.value,
                 "hop": state.hops,
-                **state.counts.model_dump(),
+                "counts": state.counts.model_dump(),
             },
         )
         if outcome is RunOutcome.PAUSED:
@@ -199,9 +201,7 @@ class ImportService:
         state.status = status
         state.finished_at = datetime.now(UTC).isoformat()
         summary = self._summary(state, prefix)
-        self._reports.compose(
-            prefix, REJECTED_NAME, reject_header(state.header or [])
-        )
+        self._reports.compose(prefix, REJECTED_NAME, reject_header(state.header or []))
         self._reports.put_json(prefix, SUMMARY_NAME, summary.model_dump(mode="json"))
         state.summary = summary.model_dump(mode="json")
         # Publish before recording the outcome: a crash in between republishes (at-least-once).
