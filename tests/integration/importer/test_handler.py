@@ -55,7 +55,7 @@ def app(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Module
     emu = PayNowEmulator()
     with BackgroundServer(emu) as server, mock_aws():
         s3 = boto3.client("s3", region_name=REGION)
-        sqs, queue_url = provision(s3)
+        provision(s3)
         boto3.client("secretsmanager", region_name=REGION).create_secret(
             Name="paynow/api-key", SecretString=json.dumps({"api_key": emu.api_key})
         )
@@ -79,11 +79,15 @@ def app(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Module
         parameters.clear_caches()
 
 
-def test_s3_put_event_sample_imports_and_a_redelivery_does_nothing(app: tuple[ModuleType, Any, PayNowEmulator]) -> None:
+def test_s3_put_event_sample_imports_and_a_redelivery_does_nothing(
+    app: tuple[ModuleType, Any, PayNowEmulator],
+) -> None:
     module, s3, emu = app
     key = "incoming/customers 2026.csv"
     version = s3.put_object(
-        Bucket=BUCKET, Key=key, Body=csv_text(["steamid", "name"], [[steam(i), f"p{i}"] for i in range(1, 251)])
+        Bucket=BUCKET,
+        Key=key,
+        Body=csv_text(["steamid", "name"], [[steam(i), f"p{i}"] for i in range(1, 251)]),
     )["VersionId"]
     event = json.loads((EVENTS / "s3-put.json").read_text())
     event["Records"][0]["s3"]["object"].update({"key": "incoming/customers+2026.csv", "versionId": version})
@@ -105,7 +109,9 @@ def test_eventbridge_and_direct_payloads(app: tuple[ModuleType, Any, PayNowEmula
     event["detail"]["object"].pop("version-id")
     (summary,) = module.lambda_handler(event, Context())["imports"]
     assert summary["counts"]["created"] == 1
-    s3.put_object(Bucket=BUCKET, Key="incoming/customers.csv", Body=csv_text(["xuid"], [["2535411111111111"]]))
+    s3.put_object(
+        Bucket=BUCKET, Key="incoming/customers.csv", Body=csv_text(["xuid"], [["2535411111111111"]])
+    )
     (summary,) = module.lambda_handler(json.loads((EVENTS / "direct.json").read_text()), Context())["imports"]
     assert summary["counts"]["created"] == 1
     assert emu.inspect.count() == 2
@@ -129,7 +135,11 @@ def test_lambda_continuer_invokes_asynchronously_with_the_payload() -> None:
         stub.add_response(
             "invoke",
             {"StatusCode": 202},
-            {"FunctionName": "ImportFunction", "InvocationType": "Event", "Payload": json.dumps(payload).encode()},
+            {
+                "FunctionName": "ImportFunction",
+                "InvocationType": "Event",
+                "Payload": json.dumps(payload).encode(),
+            },
         )
         LambdaContinuer(client, "ImportFunction").continue_import(payload)
         stub.assert_no_pending_responses()

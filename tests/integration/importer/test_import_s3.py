@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Stack, assert_invariant, assert_no_duplicates, csv_text, steam
+from conftest import BUCKET, Stack, assert_invariant, assert_no_duplicates, csv_text, steam
 from customers.importer.engine import EngineOptions
 from customers.importer.report import ImportStatus
 from customers.importer.requests import parse_event
@@ -250,6 +250,8 @@ def test_self_continuation_with_bounded_hops(stack: Stack) -> None:
     assert summary.hops == 5
     assert summary.counts.created == 1000
     assert stack.emu.inspect.count() == 1000
+    # Each hop drained what it sent before handing over: nothing needed reconciling.
+    assert stack.calls("lookup") == 0
     assert [e["detail-type"] for e in stack.events()] == ["Import Completed"]
 
 
@@ -279,3 +281,32 @@ def test_minecraft_name_without_an_account_is_rejected_alone(stack: Stack) -> No
     (rejected,) = stack.report(summary)[1:]
     assert (rejected[0], rejected[1]) == ("3", "refused_by_paynow")
     assert "NoSuchPlayer" in rejected[2]
+
+
+def test_duplicate_delivery_while_the_holder_is_alive_returns_without_importing(stack: Stack) -> None:
+    import threading
+
+    from customers.importer.report import Counts
+    from customers.importer.state import ImportState
+
+    version = stack.put("incoming/busy.csv", csv_text(["steam_id"], [[steam(1)]]))
+    store = stack.checkpoints()
+    import_id = f"import#{BUCKET}#incoming/busy.csv#{version}"
+    held = ImportState(
+        import_id=import_id, bucket=BUCKET, key="incoming/busy.csv", started_at="2026-11-25T00:00:00+00:00"
+    )
+    store.acquire(held, owner="holder", lease_seconds=30)
+    renewed = threading.Timer(
+        0.3,
+        lambda: store.save(
+            held.model_copy(update={"counts": Counts(total=7)}), owner="holder", lease_seconds=30
+        ),
+    )
+    renewed.start()
+    service = stack.service()
+    service._config.busy_poll_seconds = 0.1
+    summary = stack.run("incoming/busy.csv", service)
+    renewed.join()
+    assert summary.status is ImportStatus.RUNNING
+    assert summary.counts.total == 7
+    assert stack.emu.inspect.requests == []

@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities import parameters
-from conftest import API_KEY_SECRET, ORIGIN, Stack
 from customers.api import runtime
 from customers.identity import SignupRequest
 from customers.signup_settings import SignupSettings, TrustedSettings
 from customers.trusted import ResolveRequest
 from paynow.deadline import Deadline
 from paynow_emulator import Faults
+from signup_stack import API_KEY_SECRET, ORIGIN, Stack
 
 N = 50
 

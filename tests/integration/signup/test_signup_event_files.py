@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 import pytest
-from conftest import Stack
 from signup_helpers import ROOT, body_of
+from signup_stack import Stack
 
 EXPECTED: dict[str, Any] = {
     # The checked-in Steam assertion is signed by an example key and long expired: refused, never 500.

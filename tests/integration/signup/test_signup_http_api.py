@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import BEDROCK_ACCOUNTS, JAVA_ACCOUNTS, ORIGIN, OTHER_ORIGIN, Stack
 from paynow_emulator import Faults, RateLimit
 from signup_helpers import FakeLambdaContext, body_of, http_event
+from signup_stack import BEDROCK_ACCOUNTS, JAVA_ACCOUNTS, ORIGIN, OTHER_ORIGIN, Stack
 
 STEAM_ID = "76561198012345678"
 
@@ -147,7 +147,7 @@ def _tampered(stack: Stack) -> dict[str, Any]:
 
 
 def _forged(stack: Stack) -> dict[str, Any]:
-    from conftest import STEAM_URL
+    from signup_stack import STEAM_URL
     from steam_openid import SteamOpenIdStandIn
 
     return {"steam": SteamOpenIdStandIn(STEAM_URL).mint(f"{ORIGIN}/steam/return", steam_id=STEAM_ID)}

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import CALLERS, ORIGIN, Stack
 from customers import redaction
 from paynow_emulator import Faults, RateLimit
 from signup_helpers import FakeLambdaContext, authorizer_event, body_of, http_event
+from signup_stack import CALLERS, ORIGIN, Stack
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from typing import Any
 import boto3
 import httpx
 import pytest
-from conftest import CALLERS, CALLERS_SECRET, JAVA_ACCOUNTS, REGION, Stack
 from paynow_emulator import Faults
 from signup_helpers import FakeLambdaContext, authorizer_event, body_of, http_event
+from signup_stack import CALLERS, CALLERS_SECRET, JAVA_ACCOUNTS, REGION, Stack
 
 TOKENS_ROUTE = "/customers/{customerId}/tokens"
 

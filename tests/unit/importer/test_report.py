@@ -3,7 +3,7 @@ import io
 
 import pytest
 from customers.importer.report import Counts, neutralise, reject_header, reject_rows
-from customers.importer.rows import Rejection, RejectCode
+from customers.importer.rows import RejectCode, Rejection
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 import pytest
 from customers.importer.columns import map_header
-from customers.importer.rows import Rejection, RejectCode, RowValidator, ValidRow
+from customers.importer.rows import RejectCode, Rejection, RowValidator, ValidRow
 
 HEADER = ["steam_id", "uuid", "xuid", "name", "platform", "metadata.tier"]
 STEAM = "76561198000000001"
@@ -24,9 +24,9 @@ def test_valid_row_is_normalised() -> None:
     }
     assert row.upsert().to_body() == row.body
     assert row.identity_keys == (
-        f"steam_id:{STEAM}",
-        "minecraft_uuid:069a79f4-44e9-4726-a5be-fca90e38aaf5",
-        "xbox_xuid:2535411111111111",
+        f"s:{STEAM}",
+        "m:069a79f4-44e9-4726-a5be-fca90e38aaf5",
+        "x:2535411111111111",
     )
 
 

@@ -60,7 +60,7 @@ class DynamoCheckpointStore:
         holder = item["owner"]["S"]
         lease_until = float(item["lease_until"]["N"])
         if holder != owner and lease_until > now:
-            raise BusyError(lease_until)
+            raise BusyError(lease_until, stored)
         try:
             self._client.update_item(
                 TableName=self._table,
@@ -77,7 +77,7 @@ class DynamoCheckpointStore:
             )
         except ClientError as error:
             if _conditional_failed(error):
-                raise BusyError(now + lease_seconds) from None
+                raise BusyError(now + lease_seconds, stored) from None
             raise
         return stored
 

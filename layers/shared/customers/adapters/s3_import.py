@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
 
 READ_BUFFER = 1 << 20
+PART_TAG = "paynow-import-part"
 # S3 multipart parts must be at least 5 MiB (except the last); 8 MiB keeps memory flat and calls few.
 UPLOAD_PART = 8 << 20
 
@@ -81,7 +82,12 @@ class S3ReportStore:
 
     def put_part(self, prefix: str, seq: int, data: bytes) -> None:
         self._client.put_object(
-            Bucket=self._bucket, Key=f"{prefix}parts/{seq:09d}.csv", Body=data, ContentType="text/csv"
+            Bucket=self._bucket,
+            Key=f"{prefix}parts/{seq:09d}.csv",
+            Body=data,
+            ContentType="text/csv",
+            # Parts orphaned by an import that never finishes expire through a lifecycle rule on this tag.
+            Tagging=f"{PART_TAG}=true",
         )
 
     def _part_keys(self, prefix: str) -> list[str]:
@@ -136,12 +142,15 @@ class S3ReportStore:
             if upload_id is not None:
                 self._client.abort_multipart_upload(Bucket=self._bucket, Key=key, UploadId=upload_id)
             raise
+        return f"s3://{self._bucket}/{key}"
+
+    def discard_parts(self, prefix: str) -> None:
+        parts = self._part_keys(prefix)
         for start in range(0, len(parts), 1000):
             self._client.delete_objects(
                 Bucket=self._bucket,
                 Delete={"Objects": [{"Key": k} for k in parts[start : start + 1000]], "Quiet": True},
             )
-        return f"s3://{self._bucket}/{key}"
 
     def location(self, prefix: str, name: str) -> str:
         return f"s3://{self._bucket}/{prefix}{name}"

@@ -14,7 +14,7 @@ import csv
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 BOM_UTF8 = b"\xef\xbb\xbf"
 DELIMITERS = (",", ";", "\t")
@@ -33,14 +33,9 @@ class Position:
     line: int
 
 
-@dataclass(slots=True)
-class Record:
-    """One CSV record: the 1-based physical lines it starts and ends on, and its fields."""
-
-    line: int
-    fields: list[str]
-    end_line: int
-    error: str | None = None
+# One CSV record: the 1-based physical line it starts on, its fields, and an error for a malformed
+# record (then the fields are empty). A plain tuple: a million of them go by.
+Record = tuple[int, list[str], str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,13 +159,20 @@ class RecordReader:
         self._blocks: list[_Block] = []
         self._next_offset = start.offset
         self._next_line = start.line  # lines held in blocks so far (absolute count)
-        self._consumed = start.line  # lines consumed by csv readers (absolute count)
+        self._base = start.line  # lines consumed before the current csv reader (absolute count)
+        self._reader: Any = None
         self.cp1252_lines = 0
+
+    @property
+    def lines_consumed(self) -> int:
+        """Physical lines read so far (absolute), i.e. the last line of the record just yielded."""
+        return self._base + (self._reader.line_num if self._reader is not None else 0)
 
     @property
     def position(self) -> Position:
         """Where the next unread record starts (exact while iteration is suspended after a record)."""
-        return Position(self._offset_of(self._consumed), self._consumed)
+        consumed = self.lines_consumed
+        return Position(self._offset_of(consumed), consumed)
 
     def _offset_of(self, line_count: int) -> int:
         for block in reversed(self._blocks):
@@ -188,7 +190,8 @@ class RecordReader:
                 raw += stream.readline()
             block = self._decode(raw)
             # Keep only blocks a record in progress may still refer to.
-            self._blocks = [b for b in self._blocks if b.first_line + len(b.lines) > self._consumed]
+            consumed = self.lines_consumed
+            self._blocks = [b for b in self._blocks if b.first_line + len(b.lines) > consumed]
             self._blocks.append(block)
             yield block.lines
 
@@ -226,26 +229,25 @@ class RecordReader:
 
     def __iter__(self) -> Iterator[Record]:
         lines = itertools.chain.from_iterable(self._read_blocks())
+        delimiter = self._delimiter
         while True:
-            reader = csv.reader(lines, delimiter=self._delimiter, strict=False)
-            base = self._consumed
+            reader = csv.reader(lines, delimiter=delimiter, strict=False)
+            self._reader = reader
+            base = self._base
+            previous = 0
             while True:
-                record_start = self._consumed + 1
                 try:
                     fields = next(reader)
                 except StopIteration:
-                    self._consumed = base + reader.line_num
                     return
                 except csv.Error as exc:
-                    self._consumed = base + reader.line_num
-                    yield Record(
-                        record_start,
+                    yield (
+                        base + previous + 1,
                         [],
-                        self._consumed,
-                        error=f"malformed CSV record ({exc}); check for an unclosed quote",
+                        f"malformed CSV record ({exc}); check for an unclosed quote",
                     )
                     break
-                self._consumed = base + reader.line_num
-                if not any(fields) or not "".join(fields).strip():
-                    continue
-                yield Record(record_start, fields, self._consumed)
+                if any(fields) and "".join(fields).strip():
+                    yield (base + previous + 1, fields, None)
+                previous = reader.line_num
+            self._base = base + reader.line_num

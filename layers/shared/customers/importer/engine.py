@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from functools import partial
 from enum import StrEnum
+from functools import partial
 
 from paynow.deadline import Deadline
 from paynow.errors import PayNowError
@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 CHUNK_SIZE = 200
 MAX_SEGMENT_RECORDS = 2000
 HEARTBEAT_SECONDS = 20.0
+PROGRESS_LOG_SECONDS = 30.0
 
 
 class RunOutcome(StrEnum):
@@ -57,7 +58,7 @@ class Segment:
 class EngineOptions:
     concurrency: int = 4
     hop_reserve_seconds: float = 60.0
-    lease_seconds: float = 120.0
+    lease_seconds: float = 60.0
     dry_run: bool = False
     temp_dir: str | None = None
     # Called after each checkpoint; tests raise from it to simulate an invocation dying.
@@ -71,6 +72,9 @@ class _Run:
     deadline: Deadline
     done: dict[int, Segment] = field(default_factory=dict)
     last_save: float = 0.0
+    # A segment ended without confirmation: it (and everything after it) stays reserved.
+    unsettled: bool = False
+    last_progress_log: float = field(default_factory=time.monotonic)
 
 
 class ImportEngine:
@@ -126,11 +130,12 @@ class ImportEngine:
         assert state.delimiter is not None
         batch: list[tuple[int, tuple[str, ...]]] = []
         with self._source.open(version, state.data_offset) as stream:
-            for record in RecordReader(stream, Position(state.data_offset, state.data_line), state.delimiter):
-                if record.end_line > state.line:
+            reader = RecordReader(stream, Position(state.data_offset, state.data_line), state.delimiter)
+            for line, fields, error in reader:
+                if reader.lines_consumed > state.line:
                     break
-                if record.error is None:
-                    row = validator.validate(record.line, record.fields)
+                if error is None:
+                    row = validator.validate(line, fields)
                     if isinstance(row, ValidRow):
                         batch.append((row.line, row.identity_keys))
                 if len(batch) >= 1000:
@@ -147,13 +152,13 @@ class ImportEngine:
         rejections: list[Rejection] = []
         records = rejected = 0
         validate = validator.validate
-        for record in reader:
+        for line, fields, error in reader:
             records += 1
-            if record.error is not None:
+            if error is not None:
                 rejected += 1
-                rejections.append(Rejection(record.line, RejectCode.MALFORMED, record.error, record.fields))
+                rejections.append(Rejection(line, RejectCode.MALFORMED, error, fields))
             else:
-                row = validate(record.line, record.fields, check_undecodable=reader.cp1252_lines > 0)
+                row = validate(line, fields, check_undecodable=reader.cp1252_lines > 0)
                 if type(row) is ValidRow:
                     valid.append(row)
                 else:
@@ -243,13 +248,12 @@ class ImportEngine:
         try:
             with self._source.open(version, state.offset) as stream:
                 reader = RecordReader(stream, Position(state.offset, state.line), state.delimiter)
-                submitted = 0
-                for segment in self._segments(reader, validator, seen, state.next_seq):
+                segments = self._segments(reader, validator, seen, state.next_seq)
+                for submitted, segment in enumerate(segments):
                     # Every hop sends at least one segment, so a chain of hops always progresses.
                     if submitted and run.deadline.remaining() < options.hop_reserve_seconds:
                         outcome = RunOutcome.PAUSED
                         break
-                    submitted += 1
                     if segment.seq >= state.reserved_seq:
                         state.reserved_seq = segment.seq + window
                         self._save(run)
@@ -280,6 +284,10 @@ class ImportEngine:
                 drained = self._collect(run, in_flight, block=True)
                 if outcome is RunOutcome.COMPLETED:
                     outcome = drained
+            if not run.unsettled and not run.done and state.reserved_seq > state.next_seq:
+                # Everything sent was confirmed: the next hop has nothing to reconcile.
+                state.reserved_seq = state.next_seq
+                self._save(run)
         finally:
             executor.shutdown(wait=True, cancel_futures=True)
         return outcome
@@ -299,8 +307,10 @@ class ImportEngine:
             try:
                 run.done[seq] = future.result()
             except DeadlineReachedError:
+                run.unsettled = True
                 outcome = RunOutcome.PAUSED
             except PayNowError as exc:
+                run.unsettled = True
                 if exc.status in (401, 403, 404):
                     # Wrong key or store: every further call would fail the same way.
                     run.state.error = f"PayNow refused the import: {exc}"
@@ -322,6 +332,18 @@ class ImportEngine:
                 self._options.on_checkpoint(state)
             if self._options.progress is not None:
                 self._options.progress(state)
+            now = time.monotonic()
+            if now - run.last_progress_log >= PROGRESS_LOG_SECONDS:
+                run.last_progress_log = now
+                logger.info(
+                    "import progress",
+                    extra={
+                        "import_id": state.import_id,
+                        "bytes_done": state.offset,
+                        "bytes_total": state.size,
+                        "counts": state.counts.model_dump(),
+                    },
+                )
         return outcome
 
     def _save(self, run: _Run) -> None:

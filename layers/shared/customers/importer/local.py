@@ -60,9 +60,14 @@ class DirectoryReportStore:
                 for part in sorted(parts.iterdir()):
                     with part.open("rb") as source:
                         shutil.copyfileobj(source, out, 1 << 20)
-                    part.unlink()
-                parts.rmdir()
         return str(target)
+
+    def discard_parts(self, prefix: str) -> None:
+        parts = self._root / prefix / "parts"
+        if parts.is_dir():
+            for part in parts.iterdir():
+                part.unlink()
+            parts.rmdir()
 
     def location(self, prefix: str, name: str) -> str:
         return str(self._root / prefix / name)
@@ -87,9 +92,13 @@ class MemoryReportStore:
 
     def compose(self, prefix: str, name: str, header: bytes) -> str:
         with self._lock:
-            parts = self.parts.pop(prefix, {})
+            parts = self.parts.get(prefix, {})
             self.objects[prefix + name] = header + b"".join(parts[seq] for seq in sorted(parts))
         return prefix + name
+
+    def discard_parts(self, prefix: str) -> None:
+        with self._lock:
+            self.parts.pop(prefix, None)
 
     def location(self, prefix: str, name: str) -> str:
         return prefix + name
@@ -120,7 +129,7 @@ class MemoryCheckpointStore:
             if stored.status is not ImportStatus.RUNNING:
                 return stored
             if holder != owner and lease_until > now:
-                raise BusyError(lease_until)
+                raise BusyError(lease_until, stored)
             self.items[state.import_id] = (owner, now + lease_seconds, raw)
             return stored
 

@@ -43,7 +43,11 @@ class ReportStore(Protocol):
         ...
 
     def compose(self, prefix: str, name: str, header: bytes) -> str:
-        """Write ``prefix/name``: ``header`` then every part in order; delete the parts; return its URI."""
+        """Write ``prefix/name``: ``header`` then every part in order; return its URI. Parts stay."""
+        ...
+
+    def discard_parts(self, prefix: str) -> None:
+        """Delete the parts once the import's outcome is recorded (a retry may compose again before)."""
         ...
 
     def put_json(self, prefix: str, name: str, document: Mapping[str, Any]) -> str: ...
@@ -54,11 +58,12 @@ class ReportStore(Protocol):
 
 
 class BusyError(Exception):
-    """Another invocation holds the import's lease."""
+    """Another invocation holds the import's lease (``state`` is the import as last saved)."""
 
-    def __init__(self, lease_until: float) -> None:
+    def __init__(self, lease_until: float, state: ImportState) -> None:
         super().__init__(f"import is being processed by another invocation until {lease_until:.0f}")
         self.lease_until = lease_until
+        self.state = state
 
 
 class LeaseLostError(Exception):

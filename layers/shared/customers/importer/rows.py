@@ -52,17 +52,21 @@ class Rejection:
 
 @dataclass(slots=True)
 class ValidRow:
-    """A row ready to send. ``identities`` are (lookup key, normalised value) pairs, never empty;
-    ``identity_keys`` the same as ``"<key>:<value>"`` strings (the in-file duplicate keys)."""
+    """A row ready to send: the upsert ``body`` and its ``identity_keys`` (``IDENTITY_PREFIX`` + value,
+    the in-file duplicate keys; never empty)."""
 
     line: int
     values: list[str]
-    identities: tuple[tuple[LookupKey, str], ...]
     identity_keys: tuple[str, ...]
     body: dict[str, Any]
 
     def upsert(self) -> CustomerUpsert:
         return CustomerUpsert(**self.body)
+
+    @property
+    def identities(self) -> list[tuple[LookupKey, str]]:
+        """(lookup key, normalised value) pairs, in steam, minecraft, xbox order."""
+        return [(key, self.body[key.value]) for key in IDENTITY_PREFIX if key.value in self.body]
 
 
 _IDENTIFIERS = (
@@ -75,6 +79,8 @@ _IDENTIFIERS = (
     ),
     (Column.XBOX_XUID, LookupKey.XBOX_XUID, normalize_xuid, RejectCode.INVALID_XBOX_XUID),
 )
+# Short prefixes keep the on-disk duplicate index small: "s:76561198000000001".
+IDENTITY_PREFIX = {LookupKey.STEAM_ID: "s:", LookupKey.MINECRAFT_UUID: "m:", LookupKey.XBOX_XUID: "x:"}
 _EXCEL_HINT = " (a spreadsheet reformatted it as a number? format the column as Text and export again)"
 
 
@@ -85,20 +91,35 @@ class RowValidator:
         self._width = columns.width
         # Plain strings computed once: enum attribute access is measurable at a million rows.
         self._identifiers = [
-            (columns.fields[col], key, key.value, key.value + ":", normalize, code)
+            (columns.fields[col], key is LookupKey.STEAM_ID, key.value, IDENTITY_PREFIX[key], normalize, code)
             for col, key, normalize, code in _IDENTIFIERS
             if col in columns.fields
         ]
         self._name = columns.fields.get(Column.NAME)
         self._platform = columns.fields.get(Column.MINECRAFT_PLATFORM)
         self._metadata = sorted(columns.metadata.items())
+        self._long_keys = {key for _, key in self._metadata if len(key) > METADATA_KEY_MAX}
+        self._may_exceed_keys = len(self._metadata) > METADATA_MAX_KEYS
+
+    def _metadata_problem(self, metadata: dict[str, str]) -> str | None:
+        """Limits that depend on which metadata cells are filled (checked only when they can fail)."""
+        if self._long_keys:
+            long_key = next((k for k in metadata if k in self._long_keys), None)
+            if long_key is not None:
+                return f"metadata key {long_key[:60]!r} is longer than {METADATA_KEY_MAX} characters"
+        if self._may_exceed_keys and len(metadata) > METADATA_MAX_KEYS:
+            return f"{len(metadata)} metadata entries; the limit is {METADATA_MAX_KEYS}"
+        return None
 
     def validate(
         self, line: int, fields: list[str], *, check_undecodable: bool = True
     ) -> ValidRow | Rejection:
         """``check_undecodable`` may be False when the reader saw no line that needed a fallback."""
         width = self._width
-        if len(fields) > width:
+        count = len(fields)
+        if count == width:
+            pass
+        elif count > width:
             if any(f.strip() for f in fields[width:]):
                 return Rejection(
                     line,
@@ -108,21 +129,20 @@ class RowValidator:
                     fields,
                 )
             fields = fields[:width]
-        elif len(fields) < width:
-            fields = fields + [""] * (width - len(fields))
+        else:
+            fields = fields + [""] * (width - count)
         if check_undecodable and UNDECODABLE in "".join(fields):
             return Rejection(
                 line, RejectCode.UNDECODABLE, "contains bytes that are neither UTF-8 nor Windows-1252", fields
             )
         body: dict[str, Any] = {}
-        identities: list[tuple[LookupKey, str]] = []
         keys: list[str] = []
-        for index, key, name, prefix, normalize, code in self._identifiers:
+        for index, steam, name, prefix, normalize, code in self._identifiers:
             raw = fields[index].strip()
             if not raw:
                 continue
             if (
-                key is LookupKey.STEAM_ID
+                steam
                 and raw.isdigit()
                 and raw.isascii()
                 and raw[0] != "0"
@@ -138,9 +158,8 @@ class RowValidator:
                     )
                     return Rejection(line, code, f"{name}: {exc}{hint}", fields)
             body[name] = value
-            identities.append((key, value))
             keys.append(prefix + value)
-        if not identities:
+        if not keys:
             return Rejection(
                 line,
                 RejectCode.NO_IDENTIFIER,
@@ -174,31 +193,19 @@ class RowValidator:
             metadata: dict[str, str] = {}
             for index, meta_key in self._metadata:
                 value = fields[index].strip()
-                if not value:
-                    continue
-                if len(meta_key) > METADATA_KEY_MAX:
-                    return Rejection(
-                        line,
-                        RejectCode.INVALID_METADATA,
-                        f"metadata key {meta_key[:60]!r} is longer than {METADATA_KEY_MAX} characters",
-                        fields,
-                    )
-                if len(value) > METADATA_VALUE_MAX:
-                    return Rejection(
-                        line,
-                        RejectCode.INVALID_METADATA,
-                        f"metadata.{meta_key} is {len(value)} characters long; "
-                        f"the limit is {METADATA_VALUE_MAX}",
-                        fields,
-                    )
-                metadata[meta_key] = value
-            if len(metadata) > METADATA_MAX_KEYS:
-                return Rejection(
-                    line,
-                    RejectCode.INVALID_METADATA,
-                    f"{len(metadata)} metadata entries; the limit is {METADATA_MAX_KEYS}",
-                    fields,
-                )
+                if value:
+                    if len(value) > METADATA_VALUE_MAX:
+                        return Rejection(
+                            line,
+                            RejectCode.INVALID_METADATA,
+                            f"metadata.{meta_key} is {len(value)} characters long; "
+                            f"the limit is {METADATA_VALUE_MAX}",
+                            fields,
+                        )
+                    metadata[meta_key] = value
             if metadata:
+                problem = self._metadata_problem(metadata)
+                if problem is not None:
+                    return Rejection(line, RejectCode.INVALID_METADATA, problem, fields)
                 body["metadata"] = metadata
-        return ValidRow(line, fields, tuple(identities), tuple(keys), body)
+        return ValidRow(line, fields, tuple(keys), body)

@@ -31,7 +31,7 @@ from paynow.errors import (
 from paynow.models import Customer, CustomerUpsert, LookupKey
 
 from customers.importer.report import Counts
-from customers.importer.rows import RejectCode, Rejection, ValidRow
+from customers.importer.rows import IDENTITY_PREFIX, RejectCode, Rejection, ValidRow
 from customers.ports import CustomersApi
 
 # One PayNow call may not use the whole invocation: past this, back off at the engine level.
@@ -140,7 +140,7 @@ class ChunkSender:
     ) -> list[ValidRow]:
         """Count the rows the response shows as created; return those it does not show."""
         by_identity = {
-            f"{key.value}:{value}" for customer in created for key, value in _identities_of(customer)
+            IDENTITY_PREFIX[key] + value for customer in created for key, value in _identities_of(customer)
         }
         unmatched = [row for row in rows if not any(k in by_identity for k in row.identity_keys)]
         result.counts.created += len(rows) - len(unmatched)
@@ -149,7 +149,7 @@ class ChunkSender:
     def _isolate(
         self,
         rows: list[ValidRow],
-        exc: ConflictError | ValidationError,
+        exc: ConflictError | ValidationError | NotFoundError,
         result: ChunkResult,
         deadline: Deadline,
     ) -> list[ValidRow]:

@@ -47,7 +47,7 @@ class ServiceConfig:
     existing_mode: ExistingMode = ExistingMode.SKIP
     concurrency: int = 4
     max_hops: int = 50
-    lease_seconds: float = 120.0
+    lease_seconds: float = 60.0
     hop_reserve_seconds: float = 60.0
     busy_poll_seconds: float = 5.0
     dry_run: bool = False
@@ -95,8 +95,11 @@ class ImportService:
             raise ValueError(f"refusing to import {request.key!r}: it is under the reports prefix")
         version = self._source.head(request.bucket, request.key, request.version_id)
         initial = self._new_state(version)
-        state = self._acquire(initial, owner, deadline)
+        state, held = self._acquire(initial, owner, deadline)
         prefix = self.report_prefix(version)
+        if not held:
+            logger.info("import in progress in another invocation", extra={"import_id": state.import_id})
+            return self._summary(state, prefix)
         if state.status is not ImportStatus.RUNNING:
             if not (request.resume_failed and state.status is ImportStatus.FAILED):
                 logger.info("import already finished; nothing to do", extra={"import_id": state.import_id})
@@ -166,18 +169,28 @@ class ImportService:
             started_at=datetime.now(UTC).isoformat(),
         )
 
-    def _acquire(self, initial: ImportState, owner: str, deadline: Deadline) -> ImportState:
+    def _acquire(self, initial: ImportState, owner: str, deadline: Deadline) -> tuple[ImportState, bool]:
+        """The import's state, and whether we now hold its lease.
+
+        Another invocation's live lease means either a duplicate delivery (the holder works on) or
+        the retry of an invocation that just died. Waiting until the lease is renewed (holder alive:
+        leave it alone) or expires (holder dead: take over) tells the two apart within one lease.
+        """
+        first_seen: float | None = None
         while True:
             try:
                 return self._checkpoints.acquire(
                     initial, owner=owner, lease_seconds=self._config.lease_seconds
-                )
+                ), True
             except BusyError as busy:
-                # A redelivery while another invocation works (or just died): wait for the lease to end;
-                # if our own time runs out first, fail so the platform retries later.
+                if first_seen is None:
+                    first_seen = busy.lease_until
+                elif busy.lease_until > first_seen:
+                    return busy.state, False
                 wait = max(0.0, busy.lease_until - time.time())
                 poll = min(self._config.busy_poll_seconds, wait + 0.05)
                 if deadline.remaining() - self._config.hop_reserve_seconds < poll:
+                    # Out of time ourselves: fail so the platform delivers again later.
                     raise
                 self._sleep(poll)
 
@@ -209,6 +222,7 @@ class ImportService:
             detail_type = IMPORT_COMPLETED if status is ImportStatus.COMPLETED else IMPORT_FAILED
             self._events.publish(detail_type, state.summary)
         self._checkpoints.save(state, owner=owner, lease_seconds=0)
+        self._reports.discard_parts(prefix)
         if self._metrics is not None:
             self._metrics.add_metric(name=f"Import{status.value.capitalize()}", unit="Count", value=1)
         logger.info("import finished", extra={"import_id": state.import_id, "status": status.value})

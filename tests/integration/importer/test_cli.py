@@ -1,0 +1,59 @@
+"""The command-line twin: validate (no PayNow calls) and import (straight to PayNow over HTTP)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from conftest import csv_text, steam
+from customers.importer import cli
+from paynow_emulator import PayNowEmulator
+from paynow_emulator.server import BackgroundServer
+
+
+def _file(tmp_path: Path) -> Path:
+    path = tmp_path / "customers.csv"
+    rows = [[steam(1), "Ann"], ["7.65612E+16", "Excel"], [steam(1), "Again"], [steam(2), "=cmd"]]
+    path.write_text(csv_text(["SteamID64", "Username"], rows), encoding="utf-8")
+    return path
+
+
+def test_validate_prints_the_report_and_calls_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(["validate", str(_file(tmp_path)), "--report-dir", str(tmp_path / "out"), "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 1  # some rows were rejected
+    assert '"valid": 2' in out
+    assert '"duplicates_in_file": 1' in out
+    assert "line 3: steam_id: invalid SteamID64 '7.65612E+16'" in out
+    assert "line 4: duplicate of line 2" in out
+    (report,) = (tmp_path / "out").rglob("rejected.csv")
+    rows = list(csv.reader(report.open(encoding="utf-8-sig")))
+    assert [r[0] for r in rows[1:]] == ["3", "4"]
+
+
+def test_import_goes_straight_to_paynow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emu = PayNowEmulator()
+    with BackgroundServer(emu) as server:
+        monkeypatch.setenv("PAYNOW_API_URL", server.url)
+        monkeypatch.setenv("PAYNOW_STORE_ID", emu.store_id)
+        monkeypatch.setenv("PAYNOW_API_KEY", emu.api_key)
+        code = cli.main(["import", str(_file(tmp_path)), "--report-dir", str(tmp_path / "out"), "--quiet"])
+    assert code == 1
+    assert '"created": 2' in capsys.readouterr().out
+    assert sorted(c["steam_id"] for c in emu.inspect.customers()) == [steam(1), steam(2)]
+    names = {c["steam_id"]: c["name"] for c in emu.inspect.customers()}
+    assert names[steam(2)] == "=cmd"  # neutralisation is for the report only, never the data
+
+
+def test_import_without_credentials_explains_what_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("PAYNOW_API_KEY", "PAYNOW_API_KEY_SECRET", "PAYNOW_STORE_ID"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(SystemExit, match="PAYNOW_STORE_ID"):
+        cli.main(["import", str(_file(tmp_path)), "--quiet"])
