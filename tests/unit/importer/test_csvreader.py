@@ -141,3 +141,8 @@ def test_empty_file_is_refused() -> None:
 )
 def test_sniff_delimiter(line: str, delimiter: str) -> None:
     assert sniff_delimiter(line) == delimiter
+
+
+def test_cr_only_line_endings_are_refused_with_advice() -> None:
+    with pytest.raises(CsvFileError, match="CR-only"):
+        read_header(_stream(b"steam_id,name\r76561198000000001,Ann\r"))

@@ -1,11 +1,12 @@
 """Streaming CSV records with exact byte offsets, so an import can stop anywhere and resume there.
 
-Lines are read as bytes (``\\n`` is one byte in both UTF-8 and cp1252, never inside a multi-byte
-sequence) and decoded one by one: UTF-8 first, Windows-1252 when a line is not valid UTF-8. Deciding
-per line means a cp1252 byte deep inside an otherwise ASCII/UTF-8 file cannot crash the import, and a
-valid UTF-8 line is never mis-decoded (cp1252 text with accents is practically never valid UTF-8).
-``csv.reader`` pulls lines only as it needs them, so after each record the consumed byte count is the
-exact position where the next record starts.
+The file is read in blocks of whole lines (``\\n`` is one byte in both UTF-8 and cp1252, never inside
+a multi-byte sequence). A block is decoded as UTF-8 at once; if that fails, its lines are decoded one
+by one, UTF-8 first and Windows-1252 for a line that is not valid UTF-8. Deciding per line means a
+cp1252 byte deep inside an otherwise UTF-8 file cannot crash the import, and a valid UTF-8 line is
+never mis-decoded (cp1252 text with accents is practically never valid UTF-8). ``csv.reader`` pulls
+lines only as it needs them, so after each record the lines consumed give the exact byte position
+where the next record starts.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any, BinaryIO
 BOM_UTF8 = b"\xef\xbb\xbf"
 DELIMITERS = (",", ";", "\t")
 UNDECODABLE = "\ufffd"
+HEADER_LINE_LIMIT = 1 << 20
 
 
 class CsvFileError(Exception):
@@ -52,10 +54,10 @@ class _Lines:
     An unclosed quote cannot swallow the file: ``csv`` refuses a field over ``csv.field_size_limit``.
     """
 
-    __slots__ = ("_it", "cp1252_lines", "line", "offset")
+    __slots__ = ("_stream", "cp1252_lines", "line", "offset")
 
     def __init__(self, stream: BinaryIO, start: Position) -> None:
-        self._it = iter(stream)
+        self._stream = stream
         self.offset = start.offset
         self.line = start.line
         self.cp1252_lines = 0
@@ -64,7 +66,10 @@ class _Lines:
         return self
 
     def __next__(self) -> str:
-        raw = next(self._it)
+        # Bounded: a header "line" of a file without newlines must not be read whole.
+        raw = self._stream.readline(HEADER_LINE_LIMIT)
+        if not raw:
+            raise StopIteration
         size = len(raw)
         self.offset += size
         self.line += 1
@@ -92,6 +97,8 @@ def read_header(stream: BinaryIO) -> Header:
     for text in lines:
         if not text.strip():
             continue
+        if "\r" in text.rstrip("\r\n"):
+            raise CsvFileError("the file uses CR-only line endings (classic Mac); save it with CRLF or LF")
         delimiter = sniff_delimiter(text)
         head: list[str] = []
         if text.rstrip("\r\n").count('"') % 2 == 0:
@@ -187,7 +194,8 @@ class RecordReader:
             if not raw:
                 return
             if not raw.endswith(b"\n"):
-                raw += stream.readline()
+                # Complete the last line, bounded: a file without newlines must not be read whole.
+                raw += stream.readline(BLOCK_BYTES)
             block = self._decode(raw)
             # Keep only blocks a record in progress may still refer to.
             consumed = self.lines_consumed

@@ -59,8 +59,7 @@ class EngineOptions:
     concurrency: int = 4
     hop_reserve_seconds: float = 60.0
     lease_seconds: float = 60.0
-    dry_run: bool = False
-    temp_dir: str | None = None
+    temp_dir: str | None = None  # where the duplicate index lives (default: the system temp dir)
     # Called after each checkpoint; tests raise from it to simulate an invocation dying.
     on_checkpoint: Callable[[ImportState], None] | None = None
     progress: Callable[[ImportState], None] | None = None

@@ -117,7 +117,6 @@ class ImportService:
             concurrency=config.concurrency,
             hop_reserve_seconds=config.hop_reserve_seconds,
             lease_seconds=config.lease_seconds,
-            dry_run=config.dry_run,
             temp_dir=config.temp_dir,
             on_checkpoint=self._options.on_checkpoint,
             progress=self._options.progress,
