@@ -28,7 +28,7 @@ from devstack.page import build_page_app
 from devstack.resources import ACCOUNT_ID, DUMMY_CREDENTIALS, REGION, Aws, MotoServer, ResourceCreator
 from devstack.runtime import FunctionRuntime, InvokeResult, SandboxError
 from devstack.template import BucketTrigger, FunctionSpec, HttpApiSpec, LocalTemplate, RuleTrigger
-from devstack.watcher import DropWatcher, EventLog, QueuePoller, ReportMirror, apply_input
+from devstack.watcher import DropWatcher, EventLog, Loop, QueuePoller, ReportMirror, apply_input
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.type_defs import NotificationConfigurationTypeDef
@@ -40,6 +40,7 @@ DEFAULT_MINECRAFT_ACCOUNTS = (
     ("java", "jeb_", "853c80ef-3c37-49fd-aa49-938b674adae6"),
     ("java", "Dinnerbone", "61699b2e-d327-4a01-9f1e-0ea8c3f06bc6"),
     ("bedrock", "DevBedrock", "00000000-0000-0000-0009-01f2a3b4c5d6"),
+    ("bedrock", "Steve Bedrock", "00000000-0000-0000-0009-01f2a3b4c5d7"),
 )
 SECRET_CONTRACT = ("PAYNOW_API_KEY_SECRET", "CALLER_KEYS_SECRET")
 # Variables copied from the devstack's own environment into every sandbox (Lambda has equivalents).
@@ -141,6 +142,7 @@ class DevStack:
         self.workdir = (options.workdir or options.template.resolve().parent / ".devstack").resolve()
         self.info: dict[str, Any] = {}
         self._stops: list[Callable[[], None]] = []
+        self._loops: list[Loop] = []
         self.runtimes: dict[str, FunctionRuntime] = {}
         self.emulator: Any = None
         self.steam: Any = None
@@ -157,7 +159,15 @@ class DevStack:
         self.info["startup_s"] = round(time.perf_counter() - started, 3)
         return self.info
 
+    def _start_loop(self, loop: Loop) -> None:
+        loop.start()
+        self._loops.append(loop)
+        self._stops.append(loop.stop)
+
     def stop(self) -> None:
+        # Long polls end within a second; ask every loop at once instead of waiting for each in turn.
+        for loop in self._loops:
+            loop.request_stop()
         while self._stops:
             stop = self._stops.pop()
             try:
@@ -169,6 +179,8 @@ class DevStack:
         opts = self.options
         for folder in ("drop", "drop/reports"):
             (self.workdir / folder).mkdir(parents=True, exist_ok=True)
+        # Events of an earlier run belong to a moto that no longer exists.
+        (self.workdir / "events.jsonl").unlink(missing_ok=True)
         template = LocalTemplate(
             opts.template, stack_name=opts.stack_name, region=REGION, account_id=ACCOUNT_ID
         )
@@ -399,8 +411,7 @@ class DevStack:
 
     def _poll(self, name: str, aws: Aws, url: str, on_message: Callable[[Any], None]) -> None:
         poller = QueuePoller(name, aws, url, on_message, self.console)
-        poller.loop.start()
-        self._stops.append(poller.loop.stop)
+        self._start_loop(poller.loop)
 
     def _wire_triggers(
         self, template: LocalTemplate, aws: Aws, specs: Mapping[str, FunctionSpec]
@@ -513,8 +524,7 @@ class DevStack:
         watcher = DropWatcher(drop, aws, bucket=bucket, prefix=incoming, console=self.console)
         mirror = ReportMirror(aws, bucket=bucket, prefix=reports, folder=reports_dir, console=self.console)
         for loop in (watcher.loop, mirror.loop):
-            loop.start()
-            self._stops.append(loop.stop)
+            self._start_loop(loop)
         return {
             "bucket": bucket,
             "incoming_prefix": incoming,

@@ -41,6 +41,9 @@ class Loop:
                     self._console.line(f"{self.name}: {type(exc).__name__}: {exc}")
             self._stop.wait(self._interval)
 
+    def request_stop(self) -> None:
+        self._stop.set()
+
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)

@@ -37,7 +37,9 @@ def test_object_put_with_boto3_is_imported(stack: Stack) -> None:
     check_summary(stack, summary)
     rejected = summary["rejected_report"]
     assert isinstance(rejected, str)
-    body = s3.get_object(Bucket=stack.info["bucket"], Key=rejected)["Body"].read().decode("utf-8-sig")
+    bucket, _, rejected_key = rejected.removeprefix("s3://").partition("/")
+    assert bucket == stack.info["bucket"]
+    body = s3.get_object(Bucket=bucket, Key=rejected_key)["Body"].read().decode("utf-8-sig")
     assert "7.65612E+16" in body
 
     def announced() -> bool | None:

@@ -51,7 +51,7 @@ def test_sign_in_through_steam_shows_the_customer_and_a_working_token(stack: Sta
     from playwright.sync_api import Page, expect
 
     assert isinstance(page, Page)
-    steam_id = "76561197960700001"
+    steam_id = "76561197961000001"
     page.goto(stack.page_url)
     expect(page.locator("#status")).to_have_text("Not signed in.")
     page.fill("#steam-id", steam_id)
