@@ -1,4 +1,4 @@
-"""``python -m devstack`` (what ``make dev`` runs): the whole stack on loopback, no Docker, no AWS.
+"""`python -m devstack` (what `make dev` runs): the whole stack on loopback, no Docker, no AWS.
 
 Targets the PayNow emulator unless both PAYNOW_API_KEY and PAYNOW_STORE_ID are set in the
 environment (then the real PayNow at PAYNOW_API_URL, default https://api.paynow.gg).

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 import logging
 import secrets
+import socket
 import string
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus
 
 import boto3
+import httpx
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from devstack.template import LocalTemplate, Resource
@@ -32,17 +34,13 @@ DUMMY_CREDENTIALS = {
 _sequencer = itertools.count(1)
 
 
-@functools.cache
-def patch_moto_s3_events() -> None:
+def _real_s3_event(original: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     """Give moto's S3 notification records the fields real S3 sends and moto leaves out.
 
     Real records carry ``versionId`` (versioned buckets) and ``sequencer``; the importer keys its
     idempotency on the version, so without them a local import could not behave as in AWS. Real
     keys are form-encoded with ``/`` left as is; moto encodes the slashes too.
     """
-    from moto.s3 import notifications
-
-    original: Callable[..., dict[str, Any]] = notifications._get_s3_event
 
     def get_s3_event(event_name: str, bucket: Any, key: Any, notification_id: str) -> dict[str, Any]:
         event = original(event_name, bucket, key, notification_id)
@@ -62,24 +60,67 @@ def patch_moto_s3_events() -> None:
             record["s3"]["bucket"].setdefault("ownerIdentity", {"principalId": "DEVSTACK"})
         return event
 
-    notifications._get_s3_event = get_s3_event
+    return get_s3_event
+
+
+class _S3EventPatch:
+    """Installs the record fix while at least one MotoServer runs in this process, and only then."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._original: Callable[..., dict[str, Any]] | None = None
+
+    def acquire(self) -> None:
+        from moto.s3 import notifications
+
+        with self._lock:
+            if self._users == 0:
+                self._original = notifications._get_s3_event
+                notifications._get_s3_event = _real_s3_event(self._original)
+            self._users += 1
+
+    def release(self) -> None:
+        from moto.s3 import notifications
+
+        with self._lock:
+            self._users -= 1
+            if self._users == 0 and self._original is not None:
+                notifications._get_s3_event = self._original
+                self._original = None
+
+
+_S3_EVENTS = _S3EventPatch()
 
 
 class MotoServer:
     """moto's threaded server on a loopback port (0 picks a free one)."""
 
     def __init__(self, host: str, port: int) -> None:
-        patch_moto_s3_events()
+        if port:
+            # moto binds inside its thread and would wait forever on a taken port: fail here instead.
+            with socket.socket() as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind((host, port))
         # werkzeug logs every request moto serves; the devstack logs what matters itself.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
-        self._server.start()
-        bound_host, bound_port = self._server.get_host_and_port()
-        self.url = f"http://{bound_host}:{bound_port}"
-        self.port = bound_port
+        _S3_EVENTS.acquire()
+        try:
+            self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+            self._server.start()
+            bound_host, bound_port = self._server.get_host_and_port()
+            self.url = f"http://{bound_host}:{bound_port}"
+            self.port = bound_port
+            # moto keeps its backends per process: start from an empty account even if a stack ran before.
+            with httpx.Client(trust_env=False, timeout=10) as client:
+                client.post(f"{self.url}/moto-api/reset").raise_for_status()
+        except BaseException:
+            _S3_EVENTS.release()
+            raise
 
     def stop(self) -> None:
         self._server.stop()
+        _S3_EVENTS.release()
 
 
 class Aws:

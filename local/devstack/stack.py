@@ -4,6 +4,7 @@ the HTTP API, the Lambda endpoint, bucket/rule delivery, the drop folder and the
 from __future__ import annotations
 
 import functools
+import ipaddress
 import json
 import os
 import secrets
@@ -127,6 +128,13 @@ def _uvicorn_config(app: Any) -> uvicorn.Config:
     return uvicorn.Config(app, lifespan="off", access_log=False, log_level="warning")
 
 
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 def _origins(url: str) -> list[str]:
     """The page's origin as the browser may spell it (127.0.0.1 or localhost)."""
     origins = [url]
@@ -177,6 +185,9 @@ class DevStack:
 
     def _start(self) -> None:
         opts = self.options
+        if not _is_loopback(opts.host):
+            # The stack holds a dev caller key and an unauthenticated emulator: never on a network.
+            raise StackError(f"--host must be a loopback address, not {opts.host}")
         for folder in ("drop", "drop/reports"):
             (self.workdir / folder).mkdir(parents=True, exist_ok=True)
         # Events of an earlier run belong to a moto that no longer exists.
@@ -185,9 +196,13 @@ class DevStack:
             opts.template, stack_name=opts.stack_name, region=REGION, account_id=ACCOUNT_ID
         )
         sockets = self._bind_ports()
+        self._stops.extend(sock.close for sock in sockets.values())
         urls = {name: f"http://{opts.host}:{sock.getsockname()[1]}" for name, sock in sockets.items()}
 
-        moto = MotoServer(opts.host, self._port("moto"))
+        try:
+            moto = MotoServer(opts.host, self._port("moto"))
+        except OSError as exc:
+            raise StackError(f"cannot listen on {opts.host}:{self._port('moto')} for moto: {exc}") from exc
         self._stops.append(moto.stop)
         urls["moto"] = moto.url
         aws = Aws(moto.url)

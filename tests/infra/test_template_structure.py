@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+from customers.adapters.s3_import import PART_TAG
 
 from .cfn_template import FUNCTION_DIRS, ROOT
 
@@ -154,7 +155,6 @@ def test_least_privilege_secrets_per_function(functions: dict[str, dict[str, Any
         assert policies["AWSSecretsManagerGetSecretValuePolicy"] == {
             "SecretArn": _ref("PayNowApiKeySecretArn")
         }
-        assert policies["DynamoDBCrudPolicy"] == {"TableName": _ref("StateTable")}
         assert policies["EventBridgePutEventsPolicy"] == {"EventBusName": _ref("EventBus")}
     # The authorizer reads the caller keys and nothing else: no PayNow key, table or bus.
     assert _policies(functions["AuthorizerFunction"]) == {
@@ -163,6 +163,59 @@ def test_least_privilege_secrets_per_function(functions: dict[str, dict[str, Any
     assert functions["AuthorizerFunction"]["Environment"]["Variables"]["CALLER_KEYS_SECRET"] == _ref(
         "CallerKeysSecretArn"
     )
+
+
+# Item-level actions on the state table, per function, and the partition keys each may touch.
+TABLE_GRANTS = {
+    "SignupFunction": (
+        {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+        ["lock#*", "steam-nonce#*"],
+    ),
+    "TrustedFunction": (
+        {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+        ["lock#*"],
+    ),
+    "ImportFunction": ({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, ["import#*"]),
+}
+NEVER_GRANTED = {
+    "dynamodb:Scan",
+    "dynamodb:Query",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:DeleteTable",
+    "dynamodb:UpdateTable",
+    "s3:DeleteBucket",
+    "s3:PutBucketPolicy",
+    "s3:PutLifecycleConfiguration",
+    "s3:DeleteObjectVersion",
+}
+
+
+@pytest.mark.parametrize("name", sorted(TABLE_GRANTS))
+def test_state_table_access_is_item_level_and_scoped_to_the_functions_own_keys(
+    functions: dict[str, dict[str, Any]], name: str
+) -> None:
+    policies = _policies(functions[name])
+    # SAM's DynamoDB templates grant Scan, Query and batch writes on the whole table.
+    assert not [p for p in policies if p.startswith("DynamoDB")], sorted(policies)
+    (statement,) = [
+        s for s in policies["Statement"] if s["Resource"] == {"Fn::GetAtt": ["StateTable", "Arn"]}
+    ]
+    actions, leading_keys = TABLE_GRANTS[name]
+    assert statement["Effect"] == "Allow"
+    assert set(statement["Action"]) == actions
+    assert statement["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": leading_keys}}
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTION_DIRS))
+def test_no_function_is_granted_table_scans_batches_or_admin_actions(
+    functions: dict[str, dict[str, Any]], name: str
+) -> None:
+    for statement in _policies(functions[name]).get("Statement", []):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert not set(actions) & NEVER_GRANTED, (name, statement.get("Sid"))
+        assert not any(action == "*" or action.endswith(":*") for action in actions), (name, actions)
+        assert statement["Resource"] != "*", (name, statement.get("Sid"))
 
 
 def test_http_routes_and_their_authorization(functions: dict[str, dict[str, Any]]) -> None:
@@ -222,11 +275,14 @@ def test_import_function_limits_retries_and_dead_letters(
 ) -> None:
     importer = functions["ImportFunction"]
     assert importer["Timeout"] == 900
-    assert importer["MemorySize"] == 1024
+    # One full vCPU; the duplicate index (an SQLite file, ~50 MB per million identities) lives in /tmp.
+    assert importer["MemorySize"] == 1769
+    assert importer["EphemeralStorage"] == {"Size": 1024}
     assert importer["RecursiveLoop"] == "Terminate"
     assert importer["ReservedConcurrentExecutions"] == _ref("ImportReservedConcurrency")
     invoke = importer["EventInvokeConfig"]
-    assert 0 <= invoke["MaximumRetryAttempts"] <= 2
+    assert invoke["MaximumRetryAttempts"] == 2
+    assert invoke["MaximumEventAgeInSeconds"] == 6 * 3600
     assert invoke["DestinationConfig"]["OnFailure"] == {
         "Type": "SQS",
         "Destination": {"Fn::GetAtt": ["ImportDLQ", "Arn"]},
@@ -301,9 +357,21 @@ def test_import_bucket_is_private_encrypted_versioned_and_tls_only(resources: di
         "IgnorePublicAcls": True,
         "RestrictPublicBuckets": True,
     }
-    (lifecycle,) = bucket["LifecycleConfiguration"]["Rules"]
-    assert lifecycle["Status"] == "Enabled"
-    assert lifecycle["NoncurrentVersionExpiration"]["NoncurrentDays"] > 0
+    rules = {rule["Id"]: rule for rule in bucket["LifecycleConfiguration"]["Rules"]}
+    assert set(rules) == {"ExpireOldVersions", "ExpireOrphanedReportParts"}
+    assert all(rule["Status"] == "Enabled" for rule in rules.values())
+    whole_bucket = rules["ExpireOldVersions"]
+    assert "Prefix" not in whole_bucket
+    assert "TagFilters" not in whole_bucket
+    assert whole_bucket["NoncurrentVersionExpiration"]["NoncurrentDays"] > 0
+    assert whole_bucket["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 7}
+    parts = rules["ExpireOrphanedReportParts"]
+    # Tag and prefix are those the importer writes (checked against s3_import in test_permissions_match_code).
+    assert parts["Prefix"] == "reports/"
+    assert parts["TagFilters"] == [{"Key": PART_TAG, "Value": "true"}]
+    # Far beyond the longest import (IMPORT_MAX_HOPS x 15 min), so no running import loses a part.
+    assert parts["ExpirationInDays"] == 7
+    assert parts["NoncurrentVersionExpiration"]["NoncurrentDays"] >= 1
 
     policy = resources["ImportBucketPolicy"]["Properties"]
     assert policy["Bucket"] == _ref("ImportBucket")
@@ -329,21 +397,24 @@ def test_import_bucket_name_is_spelled_the_same_everywhere(
     source_arn = resources["ImportFunctionS3Permission"]["Properties"]["SourceArn"]["Fn::Sub"]
     assert source_arn == [f"arn:${{AWS::Partition}}:s3:::{bucket_pattern}", suffix]
     statements = {s["Sid"]: s for s in _policies(functions["ImportFunction"])["Statement"]}
-    assert statements["ReadDroppedFiles"]["Resource"]["Fn::Sub"] == [
-        f"arn:${{AWS::Partition}}:s3:::{bucket_pattern}/incoming/*",
-        suffix,
-    ]
-    assert statements["WriteReports"]["Resource"]["Fn::Sub"] == [
-        f"arn:${{AWS::Partition}}:s3:::{bucket_pattern}/reports/*",
-        suffix,
-    ]
-    assert statements["ListReportParts"]["Resource"]["Fn::Sub"] == [
-        f"arn:${{AWS::Partition}}:s3:::{bucket_pattern}",
-        suffix,
-    ]
-    assert statements["ListReportParts"]["Condition"] == {"StringLike": {"s3:prefix": "reports/*"}}
-    # Dropped files are only read: the function can neither change nor delete them.
-    assert set(statements["ReadDroppedFiles"]["Action"]) == {"s3:GetObject", "s3:GetObjectVersion"}
+    s3_grants = {
+        "ReadDroppedFiles": ("/incoming/*", {"s3:GetObject", "s3:GetObjectVersion"}),
+        "WriteReports": ("/reports/*", {"s3:PutObject", "s3:AbortMultipartUpload"}),
+        "StitchReportParts": (
+            "/reports/*/parts/*",
+            {"s3:PutObjectTagging", "s3:GetObject", "s3:DeleteObject"},
+        ),
+        "ListReportParts": ("", {"s3:ListBucket"}),
+    }
+    s3_statements = {sid for sid, s in statements.items() if "s3:" in str(s["Action"])}
+    assert s3_statements == set(s3_grants)
+    for sid, (path, actions) in s3_grants.items():
+        statement = statements[sid]
+        arn = f"arn:${{AWS::Partition}}:s3:::{bucket_pattern}{path}"
+        assert statement["Resource"]["Fn::Sub"] == [arn, suffix]
+        granted = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert set(granted) == actions, sid
+    assert statements["ListReportParts"]["Condition"] == {"StringLike": {"s3:prefix": "reports/*/parts/"}}
     # Longest region name today is 14 characters; S3 allows 63.
     longest = (
         bucket_pattern.replace("${AWS::AccountId}", "0" * 12)
@@ -410,9 +481,61 @@ def test_parameters_constrain_what_they_can(template: dict[str, Any]) -> None:
         ("CallerKeysSecretArn", "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:callers-x1", True),
         ("PayNowApiUrl", "http://api.paynow.gg", False),
         ("PayNowApiUrl", "https://api.paynow.gg", True),
+        ("AlarmTopicArn", "", True),
+        ("AlarmTopicArn", "arn:aws:sns:eu-west-1:123456789012:paynow-alarms", True),
+        ("AlarmTopicArn", "arn:aws:sns:eu-west-1:123456789012:paynow-alarms.fifo", True),
+        ("AlarmTopicArn", "arn:aws:sqs:eu-west-1:123456789012:paynow-alarms", False),
+        ("AlarmTopicArn", "paynow-alarms", False),
     ],
 )
 def test_parameter_patterns(template: dict[str, Any], parameter: str, value: str, accepted: bool) -> None:
     # CloudFormation matches AllowedPattern against the whole value.
     pattern = template["Parameters"][parameter]["AllowedPattern"]
     assert (re.fullmatch(pattern, value) is not None) is accepted
+
+
+@pytest.mark.parametrize(
+    ("alarm", "namespace", "metric", "dimension", "statistic"),
+    [
+        (
+            "ImportDLQAlarm",
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            {"Name": "QueueName", "Value": {"Fn::GetAtt": ["ImportDLQ", "QueueName"]}},
+            "Maximum",
+        ),
+        (
+            "ImportFunctionErrorsAlarm",
+            "AWS/Lambda",
+            "Errors",
+            {"Name": "FunctionName", "Value": _ref("ImportFunction")},
+            "Sum",
+        ),
+    ],
+)
+def test_import_failures_raise_an_alarm(
+    template: dict[str, Any],
+    resources: dict[str, Any],
+    alarm: str,
+    namespace: str,
+    metric: str,
+    dimension: dict[str, Any],
+    statistic: str,
+) -> None:
+    resource = resources[alarm]
+    assert resource["Type"] == "AWS::CloudWatch::Alarm"
+    assert "Condition" not in resource, "the alarm exists whether or not anyone is notified"
+    props = resource["Properties"]
+    assert (props["Namespace"], props["MetricName"], props["Statistic"]) == (namespace, metric, statistic)
+    assert props["Dimensions"] == [dimension]
+    # Any single message or error breaches; no data (nothing happened) is not a breach.
+    assert (props["ComparisonOperator"], props["Threshold"]) == ("GreaterThanThreshold", 0)
+    assert props["EvaluationPeriods"] == 1
+    assert props["TreatMissingData"] == "notBreaching"
+    notify = {"Fn::If": ["HasAlarmTopic", [_ref("AlarmTopicArn")], _ref("AWS::NoValue")]}
+    assert props["AlarmActions"] == notify
+    assert props["OKActions"] == notify
+    assert template["Conditions"]["HasAlarmTopic"] == {
+        "Fn::Not": [{"Fn::Equals": [_ref("AlarmTopicArn"), ""]}]
+    }
+    assert template["Parameters"]["AlarmTopicArn"]["Default"] == ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,12 +13,24 @@ from devstack.stack import DevStack, RealPayNow, StackError, StackOptions
 from devstack_helpers import CapturedConsole
 
 REPO = Path(__file__).resolve().parents[3]
-FREE = {name: 0 for name in ("api", "lambda", "page", "emulator", "steam", "moto")}
+FREE = dict.fromkeys(("api", "lambda", "page", "emulator", "steam", "moto"), 0)
 
 
-def options(tmp_path: Path, **extra: object) -> StackOptions:
+def options(
+    tmp_path: Path,
+    *,
+    caller_key: str | None = None,
+    real_paynow: RealPayNow | None = None,
+    timeouts: dict[str, float] | None = None,
+) -> StackOptions:
     return StackOptions(
-        template=REPO / "template.yaml", ports=dict(FREE), workdir=tmp_path, prewarm=False, **extra  # type: ignore[arg-type]
+        template=REPO / "template.yaml",
+        ports=dict(FREE),
+        workdir=tmp_path,
+        prewarm=False,
+        caller_key=caller_key,
+        real_paynow=real_paynow,
+        timeouts=timeouts or {},
     )
 
 
@@ -53,13 +66,21 @@ def test_secrets_hold_the_emulator_key_and_the_dev_caller_key(emulated: DevStack
     assert callers == {"callers": {"devstack": "dev_fixed_key"}}
     api_key = aws.secrets.get_secret_value(SecretId=env["PAYNOW_API_KEY_SECRET"])["SecretString"]
     assert api_key == emulated.emulator.api_key
-    table = aws.dynamodb.describe_time_to_live(TableName=env.get("STATE_TABLE") or "x")
+    table_name = emulated.runtimes["SignupFunction"].env["STATE_TABLE"]
+    table = aws.dynamodb.describe_time_to_live(TableName=table_name)
     assert table["TimeToLiveDescription"]["AttributeName"] == "expiration"
 
 
 def test_env_file_exports_what_the_readme_uses(emulated: DevStack) -> None:
     text = Path(emulated.info["env_file"]).read_text()
-    for name in ("API", "CALLER_KEY", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_LAMBDA", "IMPORT_BUCKET", "DROP_FOLDER"):
+    for name in (
+        "API",
+        "CALLER_KEY",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_LAMBDA",
+        "IMPORT_BUCKET",
+        "DROP_FOLDER",
+    ):
         assert f"export {name}=" in text
     assert "export TRUSTED_FUNCTION=paynow-local-TrustedFunction" in text
 
@@ -84,3 +105,20 @@ def test_unknown_timeout_override_is_refused(tmp_path: Path) -> None:
     stack = DevStack(options(tmp_path, timeouts={"NoSuchFunction": 5.0}), CapturedConsole())
     with pytest.raises(StackError, match="NoSuchFunction"):
         stack.start()
+
+
+def test_only_loopback_addresses_are_accepted(tmp_path: Path) -> None:
+    settings = options(tmp_path)
+    settings.host = "0.0.0.0"
+    with pytest.raises(StackError, match="loopback"):
+        DevStack(settings, CapturedConsole()).start()
+
+
+def test_a_configured_moto_port_in_use_is_refused(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        settings = options(tmp_path)
+        settings.ports["moto"] = taken.getsockname()[1]
+        with pytest.raises(StackError, match="for moto"):
+            DevStack(settings, CapturedConsole()).start()

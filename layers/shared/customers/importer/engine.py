@@ -192,6 +192,8 @@ class ImportEngine:
 
     @staticmethod
     def _drop_duplicates(segment: Segment, firsts: list[int | None]) -> None:
+        if not any(firsts):  # lines start at 1: the usual segment without repeats, checked in C
+            return
         unique: list[ValidRow] = []
         for row, first in zip(segment.valid, firsts, strict=True):
             if first is None:

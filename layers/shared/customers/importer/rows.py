@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from collections.abc import Callable
 from typing import Any
 
 from paynow.ids import (
@@ -69,8 +70,25 @@ class ValidRow:
         return [(key, self.body[key.value]) for key in IDENTITY_PREFIX if key.value in self.body]
 
 
-_IDENTIFIERS = (
-    (Column.STEAM_ID, LookupKey.STEAM_ID, normalize_steam_id, RejectCode.INVALID_STEAM_ID),
+_STEAM_TEXT_MIN = str(STEAM_ID64_MIN)
+_STEAM_TEXT_MAX = str(STEAM_ID64_MAX)
+
+
+def _steam_id(raw: str) -> str:
+    """``normalize_steam_id`` with a shortcut for the common, already canonical value: ASCII digit
+    strings of one length order as text exactly as they do as numbers, so no ``int()`` is needed."""
+    if (
+        len(raw) == len(_STEAM_TEXT_MIN)
+        and _STEAM_TEXT_MIN <= raw <= _STEAM_TEXT_MAX
+        and raw.isdigit()
+        and raw.isascii()
+    ):
+        return raw
+    return normalize_steam_id(raw)
+
+
+_IDENTIFIERS: tuple[tuple[Column, LookupKey, Callable[[str], str], RejectCode], ...] = (
+    (Column.STEAM_ID, LookupKey.STEAM_ID, _steam_id, RejectCode.INVALID_STEAM_ID),
     (
         Column.MINECRAFT_UUID,
         LookupKey.MINECRAFT_UUID,
@@ -91,7 +109,7 @@ class RowValidator:
         self._width = columns.width
         # Plain strings computed once: enum attribute access is measurable at a million rows.
         self._identifiers = [
-            (columns.fields[col], key is LookupKey.STEAM_ID, key.value, IDENTITY_PREFIX[key], normalize, code)
+            (columns.fields[col], key.value, IDENTITY_PREFIX[key], normalize, code)
             for col, key, normalize, code in _IDENTIFIERS
             if col in columns.fields
         ]
@@ -100,6 +118,8 @@ class RowValidator:
         self._metadata = sorted(columns.metadata.items())
         self._long_keys = {key for _, key in self._metadata if len(key) > METADATA_KEY_MAX}
         self._may_exceed_keys = len(self._metadata) > METADATA_MAX_KEYS
+        # With short keys and few columns no row can break the key limits: skip the check per row.
+        self._check_keys = bool(self._long_keys) or self._may_exceed_keys
 
     def _metadata_problem(self, metadata: dict[str, str]) -> str | None:
         """Limits that depend on which metadata cells are filled (checked only when they can fail)."""
@@ -137,26 +157,15 @@ class RowValidator:
             )
         body: dict[str, Any] = {}
         keys: list[str] = []
-        for index, steam, name, prefix, normalize, code in self._identifiers:
+        for index, name, prefix, normalize, code in self._identifiers:
             raw = fields[index].strip()
             if not raw:
                 continue
-            if (
-                steam
-                and raw.isdigit()
-                and raw.isascii()
-                and raw[0] != "0"
-                and STEAM_ID64_MIN <= int(raw) <= STEAM_ID64_MAX
-            ):
-                value = raw  # already canonical: the common case, without the general parser
-            else:
-                try:
-                    value = normalize(raw)
-                except InvalidIdError as exc:
-                    hint = (
-                        _EXCEL_HINT if ("notation" in exc.problem or "decimal point" in exc.problem) else ""
-                    )
-                    return Rejection(line, code, f"{name}: {exc}{hint}", fields)
+            try:
+                value = normalize(raw)
+            except InvalidIdError as exc:
+                hint = _EXCEL_HINT if ("notation" in exc.problem or "decimal point" in exc.problem) else ""
+                return Rejection(line, code, f"{name}: {exc}{hint}", fields)
             body[name] = value
             keys.append(prefix + value)
         if not keys:
@@ -204,8 +213,9 @@ class RowValidator:
                         )
                     metadata[meta_key] = value
             if metadata:
-                problem = self._metadata_problem(metadata)
-                if problem is not None:
-                    return Rejection(line, RejectCode.INVALID_METADATA, problem, fields)
+                if self._check_keys:
+                    problem = self._metadata_problem(metadata)
+                    if problem is not None:
+                        return Rejection(line, RejectCode.INVALID_METADATA, problem, fields)
                 body["metadata"] = metadata
         return ValidRow(line, fields, tuple(keys), body)
