@@ -31,7 +31,7 @@ $(CHECKOV):
 tools: $(SAM) $(CHECKOV)
 
 dev: $(STAMP)
-	$(BIN)/python -m devstack
+	PYTHONPATH=local $(BIN)/python -m devstack
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -14,42 +14,42 @@ from collections.abc import Callable
 import pytest
 from devstack_e2e import REPO, Stack
 
-SIGNUP_MINECRAFT = """\
-curl -s -w '\n' -X POST "$API/signup" -H 'content-type: application/json' \\
+SIGNUP_MINECRAFT = r"""
+curl -s -w '\n' -X POST "$API/signup" -H 'content-type: application/json' \
   -d '{"minecraft": {"name": "Notch", "edition": "java"}}'
 """
 
-TRUSTED_WITHOUT_KEY = """\
-curl -s -w ' HTTP %{http_code}\\n' -X POST "$API/customers/resolve" -H 'content-type: application/json' \\
+TRUSTED_WITHOUT_KEY = r"""
+curl -s -w ' HTTP %{http_code}\n' -X POST "$API/customers/resolve" -H 'content-type: application/json' \
   -d '{"identifier": {"steam_id": "76561197960287930"}}'
 """
 
-TRUSTED_RESOLVE_AND_TOKENS = """\
-CUSTOMER_ID=$(curl -s -X POST "$API/customers/resolve" \\
-  -H "authorization: Bearer $CALLER_KEY" -H 'content-type: application/json' \\
-  -d '{"identifier": {"steam_id": "76561197960287930"}, "name": "Gabe"}' \\
+TRUSTED_RESOLVE_AND_TOKENS = r"""
+CUSTOMER_ID=$(curl -s -X POST "$API/customers/resolve" \
+  -H "authorization: Bearer $CALLER_KEY" -H 'content-type: application/json' \
+  -d '{"identifier": {"steam_id": "76561197960287930"}, "name": "Gabe"}' \
   | python3 -c 'import json, sys; print(json.load(sys.stdin)["customer"]["id"])')
 curl -s -w '\n' -X POST "$API/customers/$CUSTOMER_ID/tokens" -H "authorization: Bearer $CALLER_KEY"
-curl -s -o /dev/null -w 'DELETE tokens: HTTP %{http_code}\\n' \\
+curl -s -o /dev/null -w 'DELETE tokens: HTTP %{http_code}\n' \
   -X DELETE "$API/customers/$CUSTOMER_ID/tokens" -H "authorization: Bearer $CALLER_KEY"
 """
 
-IMPORT_DROP_FOLDER = """\
-printf 'steam_id,name\\n76561197960287931,Alice\\n76561197960287932,Bob\\n' > "$DROP_FOLDER/customers.csv"
+IMPORT_DROP_FOLDER = r"""
+printf 'steam_id,name\n76561197960287931,Alice\n76561197960287932,Bob\n' > "$DROP_FOLDER/customers.csv"
 until grep -qs '"completed"' "$REPORTS_FOLDER"/customers.csv/*/summary.json; do sleep 1; done
 cat "$REPORTS_FOLDER"/customers.csv/*/summary.json
 """
 
-IMPORT_BOTO3 = """\
+IMPORT_BOTO3 = r"""
 .venv/bin/python - <<'EOF'
 import os, boto3  # AWS_ENDPOINT_URL and the dummy credentials come from env.sh
 boto3.client("s3").put_object(Bucket=os.environ["IMPORT_BUCKET"], Key="incoming/more.csv",
-                              Body=b"steam_id,name\\n76561197960287933,Carol\\n")
+                              Body=b"steam_id,name\n76561197960287933,Carol\n")
 print("uploaded s3://" + os.environ["IMPORT_BUCKET"] + "/incoming/more.csv")
 EOF
 """
 
-DIRECT_INVOKE = """\
+DIRECT_INVOKE = r"""
 .venv/bin/python - <<'EOF'
 import json, os, boto3  # AWS_ENDPOINT_URL_LAMBDA points boto3's lambda client at the local stack
 response = boto3.client("lambda").invoke(
@@ -111,9 +111,15 @@ SNIPPETS: list[tuple[str, str, Callable[[str], None]]] = [
 
 @pytest.mark.parametrize(("name", "snippet", "check"), SNIPPETS, ids=[s[0] for s in SNIPPETS])
 def test_readme_snippet(stack: Stack, name: str, snippet: str, check: Callable[[str], None]) -> None:
-    script = f"set -euo pipefail\nsource {stack.info['env_file']}\n{snippet}"
+    script = f"set -euo pipefail\nsource {stack.info['env_file']}\n{snippet.strip()}\n"
     completed = subprocess.run(
         ["bash", "-c", script], cwd=REPO, capture_output=True, text=True, timeout=180, check=False
     )
     assert completed.returncode == 0, completed.stderr
     check(completed.stdout)
+
+
+@pytest.mark.parametrize(("name", "snippet"), [(s[0], s[1]) for s in SNIPPETS], ids=[s[0] for s in SNIPPETS])
+def test_readme_shows_the_tested_snippet_verbatim(name: str, snippet: str) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert snippet.strip() in readme, f"README.md no longer shows the {name} example exactly as tested"

@@ -1,18 +1,25 @@
+from typing import NamedTuple
+
 from customers.importer.seen import SeenIdentities
+
+
+class Row(NamedTuple):
+    line: int
+    identity_keys: tuple[str, ...]
 
 
 def test_claim_reports_the_first_line_of_any_shared_identity(tmp_path) -> None:
     with SeenIdentities(str(tmp_path)) as seen:
         assert seen.claim(
-            [(2, ("steam_id:1",)), (3, ("steam_id:2", "xbox_xuid:9")), (4, ("steam_id:1",))]
+            [Row(2, ("steam_id:1",)), Row(3, ("steam_id:2", "xbox_xuid:9")), Row(4, ("steam_id:1",))]
         ) == [
             None,
             None,
             2,
         ]
         # Across calls, and through any one of several identities; a duplicate records nothing new.
-        assert seen.claim([(5, ("xbox_xuid:9", "steam_id:7")), (6, ("steam_id:7",))]) == [3, None]
-        assert seen.claim([(7, ("steam_id:7",))]) == [6]
+        assert seen.claim([Row(5, ("xbox_xuid:9", "steam_id:7")), Row(6, ("steam_id:7",))]) == [3, None]
+        assert seen.claim([Row(7, ("steam_id:7",))]) == [6]
     assert list(tmp_path.iterdir()) == []
 
 
@@ -32,7 +39,7 @@ def test_claim_matches_a_reference_model(batches: list[list[list[str]]]) -> None
             rows = []
             for keys in batch:
                 line += 1
-                rows.append((line, tuple(keys)))
+                rows.append(Row(line, tuple(keys)))
             expected = []
             for row_line, keys in rows:
                 first = min((owner[k] for k in keys if k in owner), default=None)

@@ -95,7 +95,8 @@ def run(
             hop_reserve_seconds=0.0,
             dry_run=dry_run,
         ),
-        options=EngineOptions(progress=progress),
+        # Without a bar, skip the per-segment callback (it formats the bar's postfix even when hidden).
+        options=EngineOptions(progress=progress if show_progress else None),
     )
     request = ImportRequest(bucket="local", key=path.name)
     try:

@@ -255,7 +255,8 @@ class RecordReader:
                         f"malformed CSV record ({exc}); check for an unclosed quote",
                     )
                     break
-                if any(fields) and "".join(fields).strip():
+                # Blank and whitespace-only records are skipped; a filled first cell settles it cheaply.
+                if fields and (fields[0].strip() or "".join(fields).strip()):
                     yield (base + previous + 1, fields, None)
                 previous = reader.line_num
             self._base = base + reader.line_num

@@ -127,7 +127,7 @@ class ImportEngine:
     ) -> None:
         """Rebuild the identities seen before the checkpoint (a new sandbox has no local disk state)."""
         assert state.delimiter is not None
-        batch: list[tuple[int, tuple[str, ...]]] = []
+        batch: list[ValidRow] = []
         with self._source.open(version, state.data_offset) as stream:
             reader = RecordReader(stream, Position(state.data_offset, state.data_line), state.delimiter)
             for line, fields, error in reader:
@@ -136,7 +136,7 @@ class ImportEngine:
                 if error is None:
                     row = validator.validate(line, fields)
                     if isinstance(row, ValidRow):
-                        batch.append((row.line, row.identity_keys))
+                        batch.append(row)
                 if len(batch) >= 1000:
                     seen.claim(batch)
                     batch = []
@@ -149,29 +149,27 @@ class ImportEngine:
         seq = first_seq
         valid: list[ValidRow] = []
         rejections: list[Rejection] = []
-        records = rejected = 0
+        records = 0
         validate = validator.validate
         for line, fields, error in reader:
             records += 1
-            if error is not None:
-                rejected += 1
-                rejections.append(Rejection(line, RejectCode.MALFORMED, error, fields))
-            else:
+            if error is None:
                 row = validate(line, fields, check_undecodable=reader.cp1252_lines > 0)
                 if type(row) is ValidRow:
                     valid.append(row)
                 else:
-                    rejected += 1
                     rejections.append(row)  # type: ignore[arg-type]
+            else:
+                rejections.append(Rejection(line, RejectCode.MALFORMED, error, fields))
             if len(valid) >= CHUNK_SIZE or records >= MAX_SEGMENT_RECORDS:
-                counts = Counts(total=records, rejected=rejected)
+                counts = Counts(total=records, rejected=len(rejections))
                 yield self._cut(
                     seq, end=reader.position, valid=valid, rejections=rejections, counts=counts, seen=seen
                 )
                 seq += 1
-                valid, rejections, records, rejected = [], [], 0, 0
+                valid, rejections, records = [], [], 0
         if records:
-            counts = Counts(total=records, rejected=rejected)
+            counts = Counts(total=records, rejected=len(rejections))
             yield self._cut(
                 seq, end=reader.position, valid=valid, rejections=rejections, counts=counts, seen=seen
             )
@@ -187,7 +185,7 @@ class ImportEngine:
         seen: SeenIdentities,
     ) -> Segment:
         segment = Segment(seq, end, valid, rejections, counts)
-        self._drop_duplicates(segment, seen.claim([(row.line, row.identity_keys) for row in valid]))
+        self._drop_duplicates(segment, seen.claim(valid))
         return segment
 
     @staticmethod

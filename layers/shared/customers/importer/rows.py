@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from collections.abc import Callable
 from typing import Any
 
 from paynow.ids import (
@@ -70,25 +70,15 @@ class ValidRow:
         return [(key, self.body[key.value]) for key in IDENTITY_PREFIX if key.value in self.body]
 
 
+# ASCII digit strings of one length order as text exactly as they do as numbers: the common,
+# already canonical SteamID64 is accepted with string comparisons alone (no ``int()``, no call).
 _STEAM_TEXT_MIN = str(STEAM_ID64_MIN)
 _STEAM_TEXT_MAX = str(STEAM_ID64_MAX)
-
-
-def _steam_id(raw: str) -> str:
-    """``normalize_steam_id`` with a shortcut for the common, already canonical value: ASCII digit
-    strings of one length order as text exactly as they do as numbers, so no ``int()`` is needed."""
-    if (
-        len(raw) == len(_STEAM_TEXT_MIN)
-        and _STEAM_TEXT_MIN <= raw <= _STEAM_TEXT_MAX
-        and raw.isdigit()
-        and raw.isascii()
-    ):
-        return raw
-    return normalize_steam_id(raw)
+_STEAM_TEXT_LEN = len(_STEAM_TEXT_MIN)
 
 
 _IDENTIFIERS: tuple[tuple[Column, LookupKey, Callable[[str], str], RejectCode], ...] = (
-    (Column.STEAM_ID, LookupKey.STEAM_ID, _steam_id, RejectCode.INVALID_STEAM_ID),
+    (Column.STEAM_ID, LookupKey.STEAM_ID, normalize_steam_id, RejectCode.INVALID_STEAM_ID),
     (
         Column.MINECRAFT_UUID,
         LookupKey.MINECRAFT_UUID,
@@ -109,7 +99,7 @@ class RowValidator:
         self._width = columns.width
         # Plain strings computed once: enum attribute access is measurable at a million rows.
         self._identifiers = [
-            (columns.fields[col], key.value, IDENTITY_PREFIX[key], normalize, code)
+            (columns.fields[col], key is LookupKey.STEAM_ID, key.value, IDENTITY_PREFIX[key], normalize, code)
             for col, key, normalize, code in _IDENTIFIERS
             if col in columns.fields
         ]
@@ -157,15 +147,26 @@ class RowValidator:
             )
         body: dict[str, Any] = {}
         keys: list[str] = []
-        for index, name, prefix, normalize, code in self._identifiers:
+        for index, steam, name, prefix, normalize, code in self._identifiers:
             raw = fields[index].strip()
             if not raw:
                 continue
-            try:
-                value = normalize(raw)
-            except InvalidIdError as exc:
-                hint = _EXCEL_HINT if ("notation" in exc.problem or "decimal point" in exc.problem) else ""
-                return Rejection(line, code, f"{name}: {exc}{hint}", fields)
+            if (
+                steam
+                and len(raw) == _STEAM_TEXT_LEN
+                and _STEAM_TEXT_MIN <= raw <= _STEAM_TEXT_MAX
+                and raw.isdigit()
+                and raw.isascii()
+            ):
+                value = raw
+            else:
+                try:
+                    value = normalize(raw)
+                except InvalidIdError as exc:
+                    hint = (
+                        _EXCEL_HINT if ("notation" in exc.problem or "decimal point" in exc.problem) else ""
+                    )
+                    return Rejection(line, code, f"{name}: {exc}{hint}", fields)
             body[name] = value
             keys.append(prefix + value)
         if not keys:

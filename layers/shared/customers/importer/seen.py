@@ -13,10 +13,21 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Sequence
+from typing import Protocol
 
 # json_each is built into SQLite since 3.38 (Lambda's Python 3.12+ runtimes ship 3.40). One statement
 # is one implicit transaction.
 _INSERT_BATCH = "INSERT OR IGNORE INTO seen (k, line) SELECT key, value FROM json_each(?)"
+
+
+class Claimant(Protocol):
+    """A row as the index sees it (``ValidRow`` is one): where it starts and the identities it uses."""
+
+    @property
+    def line(self) -> int: ...
+
+    @property
+    def identity_keys(self) -> Sequence[str]: ...
 
 
 class SeenIdentities:
@@ -31,14 +42,17 @@ class SeenIdentities:
         self._db.execute("PRAGMA cache_size=-2048")  # KiB: a bounded page cache
         self._db.execute("CREATE TABLE seen (k TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID")
 
-    def claim(self, rows: Sequence[tuple[int, Sequence[str]]]) -> list[int | None]:
-        """For each (line, identity keys) in file order: the line that already used one of its keys,
-        or None, in which case its keys are recorded as belonging to that line."""
-        pairs = [(k, line) for line, keys in rows for k in keys]
+    def claim(self, rows: Sequence[Claimant]) -> list[int | None]:
+        """For each row, in file order: the line that already used one of its identity keys, or None,
+        in which case its keys are recorded as belonging to that row's line."""
+        pairs = [(k, row.line) for row in rows for k in row.identity_keys]
         if not pairs:
             return [None] * len(rows)
-        # Built backwards so that each key keeps the first line that used it.
-        first_use = dict(reversed(pairs))
+        first_use = dict(pairs)
+        if len(first_use) < len(pairs):
+            # A key repeats inside the batch: built backwards, each key keeps its first line. Only
+            # then, because keys in file order insert markedly faster than reversed ones.
+            first_use = dict(reversed(pairs))
         # Insert the whole batch; lines only grow, so a key stored with an earlier line than this
         # batch's first one was seen before. Usually every key is new and no row repeats another:
         # then every row is new and nothing else is needed. The batch travels as one JSON parameter
@@ -50,11 +64,9 @@ class SeenIdentities:
             return [None] * len(rows)
         return self._settle(rows, first_use)
 
-    def _settle(
-        self, rows: Sequence[tuple[int, Sequence[str]]], first_use: dict[str, int]
-    ) -> list[int | None]:
+    def _settle(self, rows: Sequence[Claimant], first_use: dict[str, int]) -> list[int | None]:
         """The slow path: some rows repeat identities; record only what non-duplicate rows own."""
-        batch_start = min(line for line, _ in rows)
+        batch_start = min(row.line for row in rows)
         stored: dict[str, int] = {}
         batch_keys = list(first_use)
         for start in range(0, len(batch_keys), 500):
@@ -65,7 +77,8 @@ class SeenIdentities:
         new = {k for k, line in stored.items() if line >= batch_start}
         owned: dict[str, int] = {}
         result: list[int | None] = []
-        for line, keys in rows:
+        for row in rows:
+            line, keys = row.line, row.identity_keys
             first = min(
                 (known.get(k) or owned.get(k) or 0 for k in keys if k in known or k in owned), default=None
             )
