@@ -27,18 +27,20 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 _row_keys = st.lists(st.sampled_from([f"k:{i}" for i in range(12)]), min_size=1, max_size=3, unique=True)
+# Gaps between lines (rejected rows, multi-line records) take the general path; none, the run path.
+_row = st.tuples(_row_keys, st.integers(min_value=0, max_value=2))
 
 
-@settings(max_examples=200, deadline=None)
-@given(batches=st.lists(st.lists(_row_keys, max_size=8), max_size=6))
-def test_claim_matches_a_reference_model(batches: list[list[list[str]]]) -> None:
+@settings(max_examples=300, deadline=None)
+@given(batches=st.lists(st.lists(_row, max_size=8), max_size=6))
+def test_claim_matches_a_reference_model(batches: list[list[tuple[list[str], int]]]) -> None:
     owner: dict[str, int] = {}
     line = 1
     with SeenIdentities() as seen:
         for batch in batches:
             rows = []
-            for keys in batch:
-                line += 1
+            for keys, gap in batch:
+                line += 1 + gap
                 rows.append(Row(line, tuple(keys)))
             expected = []
             for row_line, keys in rows:

@@ -15,9 +15,12 @@ import tempfile
 from collections.abc import Sequence
 from typing import Protocol
 
-# json_each is built into SQLite since 3.38 (Lambda's Python 3.12+ runtimes ship 3.40). One statement
-# is one implicit transaction.
-_INSERT_BATCH = "INSERT OR IGNORE INTO seen (k, line) SELECT key, value FROM json_each(?)"
+# The batch travels as one JSON parameter that SQLite unpacks in C (json_each, built in since SQLite
+# 3.38): a fraction of the cost of binding row by row through ``executemany``. One statement is one
+# implicit transaction.
+_INSERT_PAIRS = "INSERT OR IGNORE INTO seen (k, line) SELECT key, value FROM json_each(?)"
+# Keys of consecutive lines: the line is the first one plus the key's index in the array.
+_INSERT_RUN = "INSERT OR IGNORE INTO seen (k, line) SELECT value, ? + key FROM json_each(?)"
 
 
 class Claimant(Protocol):
@@ -45,30 +48,34 @@ class SeenIdentities:
     def claim(self, rows: Sequence[Claimant]) -> list[int | None]:
         """For each row, in file order: the line that already used one of its identity keys, or None,
         in which case its keys are recorded as belonging to that row's line."""
-        pairs = [(k, row.line) for row in rows for k in row.identity_keys]
-        if not pairs:
+        keys = [k for row in rows for k in row.identity_keys]
+        if not keys:
             return [None] * len(rows)
-        first_use = dict(pairs)
-        if len(first_use) < len(pairs):
-            # A key repeats inside the batch: built backwards, each key keeps its first line. Only
-            # then, because keys in file order insert markedly faster than reversed ones.
-            first_use = dict(reversed(pairs))
         # Insert the whole batch; lines only grow, so a key stored with an earlier line than this
         # batch's first one was seen before. Usually every key is new and no row repeats another:
-        # then every row is new and nothing else is needed. The batch travels as one JSON parameter
-        # that SQLite unpacks in C: half the cost of binding every row through ``executemany``.
+        # then every row is new and nothing else is needed.
         before = self._db.total_changes
-        self._db.execute(_INSERT_BATCH, (json.dumps(first_use),))
-        inserted = self._db.total_changes - before
-        if inserted == len(pairs):
+        first = rows[0].line
+        if len(keys) == len(rows) and rows[-1].line - first == len(rows) - 1:
+            # The usual batch: one identity per row, on consecutive lines. A bare array of keys is
+            # the cheapest payload to encode and to unpack.
+            self._db.execute(_INSERT_RUN, (first, json.dumps(keys)))
+        else:
+            pairs = [(k, row.line) for row in rows for k in row.identity_keys]
+            first_use = dict(pairs)
+            if len(first_use) < len(pairs):
+                # A key repeats inside the batch: built backwards, each key keeps its first line.
+                # Only then, because keys in file order insert markedly faster than reversed ones.
+                first_use = dict(reversed(pairs))
+            self._db.execute(_INSERT_PAIRS, (json.dumps(first_use),))
+        if self._db.total_changes - before == len(keys):
             return [None] * len(rows)
-        return self._settle(rows, first_use)
+        return self._settle(rows, list(dict.fromkeys(keys)))
 
-    def _settle(self, rows: Sequence[Claimant], first_use: dict[str, int]) -> list[int | None]:
+    def _settle(self, rows: Sequence[Claimant], batch_keys: list[str]) -> list[int | None]:
         """The slow path: some rows repeat identities; record only what non-duplicate rows own."""
-        batch_start = min(row.line for row in rows)
+        batch_start = rows[0].line
         stored: dict[str, int] = {}
-        batch_keys = list(first_use)
         for start in range(0, len(batch_keys), 500):
             part = batch_keys[start : start + 500]
             marks = ",".join("?" * len(part))
@@ -86,10 +93,11 @@ class SeenIdentities:
             if first is None:
                 for k in keys:
                     owned[k] = line
+        # Compared with what was stored, so the order SQLite inserted the batch in never matters.
         for k in new:
             if k not in owned:
                 self._db.execute("DELETE FROM seen WHERE k = ?", (k,))
-            elif owned[k] != first_use[k]:
+            elif owned[k] != stored[k]:
                 self._db.execute("UPDATE seen SET line = ? WHERE k = ?", (owned[k], k))
         return result
 
