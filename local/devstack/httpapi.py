@@ -13,7 +13,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,14 +21,11 @@ from urllib.parse import parse_qsl, unquote
 
 import anyio.to_thread
 
+from devstack.asgi import Receive, Scope, Send, header_pairs, raw_path, read_body, send_response
 from devstack.logs import Console
 from devstack.runtime import InvokeResult, ThrottledError
 from devstack.template import Authorizer, Cors, HttpApiSpec, Route, Throttle
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 Invoker = Callable[[str, Any, float], InvokeResult]
 
 _TEXT_TYPES = re.compile(r"^(text/|application/(.*\+)?(json|xml|javascript|x-www-form-urlencoded)\b)", re.I)
@@ -459,31 +456,22 @@ class HttpApiApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         client = scope.get("client") or ("127.0.0.1", 0)
-        raw_path = scope.get("raw_path") or scope["path"].encode()
         request = HttpRequest(
             method=scope["method"].upper(),
-            raw_path=raw_path.decode("latin-1").split("?", 1)[0],
+            raw_path=raw_path(scope),
             query_string=scope.get("query_string", b"").decode("latin-1"),
-            headers=tuple((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"]),
+            headers=tuple(header_pairs(scope)),
             body=body,
             source_ip=str(client[0]),
             protocol=f"HTTP/{scope.get('http_version', '1.1')}",
         )
         response = await anyio.to_thread.run_sync(self.handle, request)
-        request_id = next((v for k, v in response.headers if k == "apigw-requestid"), None)
-        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
-        if request_id is None:
-            headers.append((b"apigw-requestid", _request_id().encode()))
-        headers.append((b"content-length", str(len(response.body)).encode()))
-        await send({"type": "http.response.start", "status": response.status, "headers": headers})
-        await send({"type": "http.response.body", "body": response.body})
+        headers = list(response.headers)
+        if not any(k == "apigw-requestid" for k, _ in headers):
+            headers.append(("apigw-requestid", _request_id()))
+        await send_response(send, response.status, headers, response.body)
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()

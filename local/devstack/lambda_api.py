@@ -14,7 +14,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -22,15 +22,11 @@ from urllib.parse import unquote
 
 import anyio.to_thread
 
+from devstack.asgi import Receive, Scope, Send, header_pairs, raw_path, read_body, send_response
 from devstack.logs import Console
 from devstack.resources import Aws
 from devstack.runtime import FunctionRuntime, InvokeResult, ThrottledError
 from devstack.template import Destination, FunctionSpec
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
 _LIST_PATH = re.compile(r"^/2015-03-31/functions/?$")
@@ -276,21 +272,11 @@ class LambdaApiApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1").split("?", 1)[0]
+        body = await read_body(receive)
         status, response_headers, payload = await anyio.to_thread.run_sync(
-            self.handle, scope["method"].upper(), raw_path, headers, body
+            self.handle, scope["method"].upper(), raw_path(scope), dict(header_pairs(scope)), body
         )
-        encoded = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response_headers.items()]
-        encoded.append((b"content-length", str(len(payload)).encode()))
-        await send({"type": "http.response.start", "status": status, "headers": encoded})
-        await send({"type": "http.response.body", "body": payload})
+        await send_response(send, status, response_headers.items(), payload)
 
     def handle(
         self, method: str, path: str, headers: Mapping[str, str], body: bytes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +85,13 @@ def parse_upsert(body: Any, prefix: str = "") -> tuple[Upsert, list[FieldError]]
     return Upsert(out), errors
 
 
+# String-only identifiers: parser, the name PayNow's error message uses, and the JSON Schema format.
+_STRING_IDS: dict[str, tuple[Callable[[str], str | None], str, str]] = {
+    "minecraft_uuid": (parse_minecraft_uuid, "Minecraft UUID", "uuid"),
+    "xbox_xuid": (parse_xuid, "Xbox XUID", "xuid"),
+}
+
+
 def _type_error(path: str, expected: str) -> FieldError:
     return FieldError("bad-request", f"'{path}' must be {expected}", path, "type")
 
@@ -98,24 +106,14 @@ def _parse_field(key: str, value: Any, path: str, errors: list[FieldError]) -> A
             else:
                 message = f"cannot parse Steam ID from value: {value!r}"
             errors.append(FieldError("InvalidInput", message, path, "steam-id"))
-    elif key == "minecraft_uuid":
+    elif key in _STRING_IDS:
         if not isinstance(value, str):
             errors.append(_type_error(path, "a string"))
             return None
-        parsed = parse_minecraft_uuid(value)
+        parse, label, fmt = _STRING_IDS[key]
+        parsed = parse(value)
         if parsed is None:
-            errors.append(
-                FieldError("InvalidInput", f"cannot parse Minecraft UUID from string: {value}", path, "uuid")
-            )
-    elif key == "xbox_xuid":
-        if not isinstance(value, str):
-            errors.append(_type_error(path, "a string"))
-            return None
-        parsed = parse_xuid(value)
-        if parsed is None:
-            errors.append(
-                FieldError("InvalidInput", f"cannot parse Xbox XUID from string: {value}", path, "xuid")
-            )
+            errors.append(FieldError("InvalidInput", f"cannot parse {label} from string: {value}", path, fmt))
     elif key == "minecraft_platform":
         if value not in MINECRAFT_PLATFORMS:
             errors.append(

@@ -24,6 +24,8 @@ from customers.importer.state import ImportState
 from moto import mock_aws
 from paynow.models import Customer
 
+from tests.support.fake_aws import create_state_table, use_fake_credentials
+
 from .cfn_resolve import RESOURCE_NAMES, Resolver
 from .cfn_template import ROOT
 
@@ -132,20 +134,9 @@ def _statements(template: dict[str, Any], function: dict[str, Any]) -> list[dict
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    use_fake_credentials(monkeypatch, REGION)
     with mock_aws():
-        boto3.client("dynamodb").create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_state_table(boto3.client("dynamodb"), TABLE)
         yield
 
 

@@ -26,6 +26,8 @@ from paynow.deadline import Deadline
 from paynow.retry import RetryPolicy
 from paynow_emulator import PayNowEmulator
 
+from tests.support.fake_aws import create_state_table, use_fake_credentials
+
 REGION = "us-east-1"
 BUCKET = "paynow-customers-import"
 TABLE = "paynow-customers-state"
@@ -131,13 +133,7 @@ class Stack:
 def provision(s3: Any) -> tuple[Any, str]:
     s3.create_bucket(Bucket=BUCKET)
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-    ddb = boto3.client("dynamodb", region_name=REGION)
-    ddb.create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_state_table(boto3.client("dynamodb", region_name=REGION), TABLE)
     events = boto3.client("events", region_name=REGION)
     events.create_event_bus(Name=BUS)
     sqs = boto3.client("sqs", region_name=REGION)
@@ -152,31 +148,24 @@ def provision(s3: Any) -> tuple[Any, str]:
 
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    use_fake_credentials(monkeypatch, REGION)
 
 
-def fast_retry() -> RetryPolicy:
-    return RetryPolicy(base_delay=0.001, max_delay=0.01)
+def emulator_client(emu: PayNowEmulator) -> PayNowClient:
+    """A PayNow client on the in-process emulator, with short backoffs so fault storms stay quick."""
+    return PayNowClient(
+        emu.store_id,
+        emu.api_key,
+        base_url="https://api.paynow.test",
+        transport=emu.transport(),
+        retry=RetryPolicy(base_delay=0.001, max_delay=0.01),
+    )
 
 
 @pytest.fixture
 def stack(aws_env: None) -> Iterator[Stack]:
     emu = PayNowEmulator()
-    client = PayNowClient(
-        emu.store_id,
-        emu.api_key,
-        base_url="https://api.paynow.test",
-        transport=emu.transport(),
-        retry=fast_retry(),
-    )
+    client = emulator_client(emu)
     with mock_aws():
         s3 = boto3.client("s3", region_name=REGION)
         sqs, queue_url = provision(s3)

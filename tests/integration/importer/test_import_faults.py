@@ -5,14 +5,13 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from conftest import Stack, assert_invariant, assert_no_duplicates, csv_text, fast_retry, steam
+from conftest import Stack, assert_invariant, assert_no_duplicates, csv_text, emulator_client, steam
 from customers.importer.local import MemoryCheckpointStore, MemoryReportStore
 from customers.importer.report import ImportStatus
 from customers.importer.requests import ImportRequest
 from customers.importer.service import ImportService, ServiceConfig
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from paynow.client import PayNowClient
 from paynow.deadline import Deadline
 from paynow_emulator import Faults, PayNowEmulator
 from paynow_emulator.faults import RateLimit
@@ -102,13 +101,7 @@ def test_property_invariant_and_every_valid_row_in_paynow_once(
     rows: list[list[str]], existing: set[int], error_rate: float
 ) -> None:
     emu = PayNowEmulator()
-    client = PayNowClient(
-        emu.store_id,
-        emu.api_key,
-        base_url="https://api.paynow.test",
-        transport=emu.transport(),
-        retry=fast_retry(),
-    )
+    client = emulator_client(emu)
     for i in existing:
         client.bulk_create_customers([__import__("paynow.models").models.CustomerUpsert(steam_id=steam(i))])
     emu.faults = Faults(

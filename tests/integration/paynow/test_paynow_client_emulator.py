@@ -22,7 +22,9 @@ from paynow.errors import (
 from paynow.models import CustomerUpsert, LookupKey, MinecraftPlatform
 from paynow.retry import RetryPolicy
 from paynow_emulator import Faults, PayNowEmulator, RateLimit
-from paynow_it_support import API_KEY, Clock
+from paynow_it_support import API_KEY
+
+from tests.support.fake_clock import FakeClock
 
 STEAM = "76561197960287930"
 NOTCH_UUID = "069a79f4-44e9-4726-a5be-fca90e38aaf5"
@@ -160,7 +162,7 @@ def test_wrong_key_is_unauthorized(emulator: PayNowEmulator, policy: RetryPolicy
 
 
 def test_rate_limit_beyond_the_deadline_surfaces_with_its_delay(
-    client: PayNowClient, emulator: PayNowEmulator, clock: Clock
+    client: PayNowClient, emulator: PayNowEmulator, clock: FakeClock
 ) -> None:
     emulator.faults = Faults(rate_limit=RateLimit(per_second=0.1, burst=1))
     client.lookup_customer(LookupKey.STEAM_ID, STEAM)
@@ -171,7 +173,7 @@ def test_rate_limit_beyond_the_deadline_surfaces_with_its_delay(
 
 
 def test_persistent_5xx_is_a_server_error_after_bounded_retries(
-    client: PayNowClient, emulator: PayNowEmulator, clock: Clock
+    client: PayNowClient, emulator: PayNowEmulator, clock: FakeClock
 ) -> None:
     emulator.faults = Faults(error_rate=1.0, error_status=503)
     with pytest.raises(ServerError) as info:
@@ -271,7 +273,7 @@ def test_commit_then_fail_on_update_is_retried_safely(client: PayNowClient, emul
 
 
 def test_429_with_retry_after_is_waited_out_then_succeeds(
-    client: PayNowClient, emulator: PayNowEmulator, clock: Clock
+    client: PayNowClient, emulator: PayNowEmulator, clock: FakeClock
 ) -> None:
     emulator.faults = Faults(rate_limit=RateLimit(per_second=1, burst=1))
     client.create_customer(CustomerUpsert(steam_id=steam(1)))
@@ -283,7 +285,7 @@ def test_429_with_retry_after_is_waited_out_then_succeeds(
 
 
 def test_429_without_retry_after_backs_off_until_it_succeeds(
-    client: PayNowClient, emulator: PayNowEmulator, clock: Clock
+    client: PayNowClient, emulator: PayNowEmulator, clock: FakeClock
 ) -> None:
     emulator.faults = Faults(rate_limit=RateLimit(per_second=2, burst=1), retry_after_header=False)
     client.create_customer(CustomerUpsert(steam_id=steam(1)))

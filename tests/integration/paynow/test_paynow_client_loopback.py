@@ -17,7 +17,9 @@ from paynow.client import PayNowClient
 from paynow.errors import TransportError
 from paynow.models import CustomerUpsert, LookupKey
 from paynow.retry import RetryPolicy
-from paynow_it_support import API_KEY, Clock
+from paynow_it_support import API_KEY
+
+from tests.support.fake_clock import FakeClock
 
 STORE_ID = "411486491630370816"
 
@@ -81,7 +83,7 @@ def test_consecutive_calls_reuse_one_connection(stub: PayNowStub) -> None:
     assert len(set(stub.peers)) == 1  # one client port: one TCP connection for all five calls
 
 
-def test_a_slow_response_is_a_read_timeout_that_counts_as_sent(stub: PayNowStub, clock: Clock) -> None:
+def test_a_slow_response_is_a_read_timeout_that_counts_as_sent(stub: PayNowStub, clock: FakeClock) -> None:
     policy = RetryPolicy(sleep=clock.sleep, clock=clock.monotonic, max_attempts=2, random=lambda: 0.0)
     timeout = httpx.Timeout(connect=2.0, read=0.2, write=2.0, pool=2.0)
     with PayNowClient(STORE_ID, API_KEY, base_url=base_url(stub), timeout=timeout, retry=policy) as client:
@@ -92,7 +94,7 @@ def test_a_slow_response_is_a_read_timeout_that_counts_as_sent(stub: PayNowStub,
     assert len(stub.peers) == 2  # an idempotent lookup was tried again
 
 
-def test_a_refused_connection_is_known_unsent_and_retried_even_for_a_create(clock: Clock) -> None:
+def test_a_refused_connection_is_known_unsent_and_retried_even_for_a_create(clock: FakeClock) -> None:
     # Bind then close: the port is now (almost certainly) refused on loopback.
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -26,14 +26,13 @@ from signup_stack import (
 )
 from steam_openid import SteamOpenIdStandIn
 
+from tests.support.fake_aws import use_fake_credentials
+
 
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_fake_credentials(monkeypatch, REGION)
     for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
         "POWERTOOLS_SERVICE_NAME": "paynow-customers",
         "POWERTOOLS_METRICS_NAMESPACE": "PayNowCustomers",
         "POWERTOOLS_TRACE_DISABLED": "true",
@@ -47,8 +46,6 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "CALLER_KEYS_SECRET": CALLERS_SECRET,
     }.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
 
 
 @pytest.fixture

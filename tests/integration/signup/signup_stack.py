@@ -13,6 +13,8 @@ from paynow_emulator import PayNowEmulator
 from signup_helpers import FakeLambdaContext
 from steam_openid import SteamOpenIdStandIn
 
+from tests.support.fake_aws import create_state_table
+
 REGION = "us-east-1"
 TABLE = "paynow-customers-state"
 BUS = "paynow-customers"
@@ -62,12 +64,7 @@ class Stack:
 
 def provision(emu: PayNowEmulator) -> tuple[str, Any]:
     ddb = boto3.client("dynamodb", region_name=REGION)
-    ddb.create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_state_table(ddb, TABLE)
     ddb.update_time_to_live(
         TableName=TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"}
     )

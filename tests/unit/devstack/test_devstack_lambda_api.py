@@ -14,7 +14,7 @@ import boto3
 import pytest
 import uvicorn
 from devstack.lambda_api import AsyncInvoker, FunctionRegistry, LambdaApiApp
-from devstack.resources import Aws, MotoServer
+from devstack.resources import Aws
 from devstack.runtime import FunctionRuntime
 from devstack_helpers import ECHO, FAILING, CapturedConsole, runtime, spec
 
@@ -29,17 +29,10 @@ def lambda_handler(event, context):
 """
 
 
-@pytest.fixture(scope="module")
-def moto() -> Iterator[Aws]:
-    server = MotoServer("127.0.0.1", 0)
-    yield Aws(server.url)
-    server.stop()
-
-
 @pytest.fixture
-def stack(tmp_path: Path, moto: Aws, console: CapturedConsole) -> Iterator[dict[str, Any]]:
-    dlq_url = moto.sqs.create_queue(QueueName=f"dlq-{time.monotonic_ns()}")["QueueUrl"]
-    dlq_arn = moto.sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+def stack(tmp_path: Path, aws: Aws, console: CapturedConsole) -> Iterator[dict[str, Any]]:
+    dlq_url = aws.sqs.create_queue(QueueName=f"dlq-{time.monotonic_ns()}")["QueueUrl"]
+    dlq_arn = aws.sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
     marker = tmp_path / "attempts.jsonl"
@@ -58,7 +51,7 @@ def stack(tmp_path: Path, moto: Aws, console: CapturedConsole) -> Iterator[dict[
         ),
         "Reserved": runtime(spec(tmp_path, "Reserved", SLEEPER, reserved=1), console, max_concurrency=1),
     }
-    invoker = AsyncInvoker(runtimes, console, moto, retry_delays_s=(0.1,))
+    invoker = AsyncInvoker(runtimes, console, aws, retry_delays_s=(0.1,))
     app = LambdaApiApp(runtimes, invoker, console)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -74,7 +67,7 @@ def stack(tmp_path: Path, moto: Aws, console: CapturedConsole) -> Iterator[dict[
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
-    yield {"client": client, "invoker": invoker, "dlq": dlq_url, "marker": marker, "moto": moto, "app": app}
+    yield {"client": client, "invoker": invoker, "dlq": dlq_url, "marker": marker, "moto": aws, "app": app}
     server.should_exit = True
     thread.join(timeout=5)
     invoker.stop()

@@ -5,23 +5,15 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from devstack.__main__ import options_from, parse_args
 from devstack.logs import condense
-from devstack.resources import Aws, MotoServer
+from devstack.resources import Aws
 from devstack.stack import RealPayNow, StackError, _env_name, _origins
 from devstack.watcher import DropWatcher, ReportMirror, apply_input
 from devstack_helpers import CapturedConsole
-
-
-@pytest.fixture(scope="module")
-def aws() -> Iterator[Aws]:
-    server = MotoServer("127.0.0.1", 0)
-    yield Aws(server.url)
-    server.stop()
 
 
 @pytest.fixture

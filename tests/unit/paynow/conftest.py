@@ -6,25 +6,25 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
-from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
-from moto import mock_aws
 from paynow.client import PayNowClient
 from paynow.retry import RetryPolicy
-from paynow_fakes import API_KEY, SPEC_PATH, STORE_ID, WALL_NOW, FakeTime, ScriptedPayNow
+from paynow_fakes import API_KEY, SPEC_PATH, STORE_ID, WALL_NOW, ScriptedPayNow
+
+from tests.support.fake_aws import mocked_secretsmanager
+from tests.support.fake_clock import FakeClock
 
 
 @pytest.fixture
-def fake_time() -> FakeTime:
-    return FakeTime()
+def fake_time() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
-def policy(fake_time: FakeTime) -> RetryPolicy:
+def policy(fake_time: FakeClock) -> RetryPolicy:
     return RetryPolicy(
         sleep=fake_time.sleep,
-        clock=fake_time.clock,
+        clock=fake_time.monotonic,
         wall_clock=lambda: WALL_NOW,
         random=lambda: 0.5,
     )
@@ -56,13 +56,5 @@ def openapi_spec() -> dict[str, Any]:
 
 @pytest.fixture
 def secretsmanager(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    # Powertools keeps one provider (and its cache) per process; start each test from scratch.
-    DEFAULT_PROVIDERS.clear()
-    with mock_aws():
-        yield boto3.client("secretsmanager")
-    DEFAULT_PROVIDERS.clear()
+    with mocked_secretsmanager(monkeypatch) as client:
+        yield client

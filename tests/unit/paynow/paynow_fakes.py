@@ -1,4 +1,4 @@
-"""Helpers for the PayNow client tests: a scripted PayNow and a fake clock.
+"""Helpers for the PayNow client tests: a scripted PayNow (the fake clock is tests.support.fake_clock).
 
 A uniquely named module (not conftest) so test files can import it without clashing with other areas."""
 
@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from paynow.deadline import Deadline
 
 STORE_ID = "411486491630370816"
 CUSTOMER_ID = "411486491630370817"
@@ -70,21 +69,3 @@ class ScriptedPayNow:
 
     def bodies(self) -> list[Any]:
         return [json.loads(r.content) if r.content else None for r in self.requests]
-
-
-class FakeTime:
-    """A monotonic clock that only moves when the retry loop sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 5_000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def deadline(self, seconds: float) -> Deadline:
-        return Deadline(self.now + seconds)

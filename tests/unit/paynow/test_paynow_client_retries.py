@@ -13,13 +13,14 @@ from paynow.models import CustomerUpsert, LookupKey
 from paynow_fakes import (
     CUSTOMER_ID,
     WALL_NOW,
-    FakeTime,
     ScriptedPayNow,
     Step,
     customer_json,
     error_response,
     json_response,
 )
+
+from tests.support.fake_clock import FakeClock
 
 MakeClient = Callable[..., PayNowClient]
 
@@ -64,7 +65,7 @@ def test_non_idempotent_posts_are_never_sent_twice_after_an_ambiguous_failure(
 
 @pytest.mark.parametrize("write", WRITES.values(), ids=WRITES.keys())
 def test_non_idempotent_posts_are_retried_after_a_connect_error(
-    make_client: MakeClient, write: Callable[[PayNowClient], object], fake_time: FakeTime
+    make_client: MakeClient, write: Callable[[PayNowClient], object], fake_time: FakeClock
 ) -> None:
     success = json_response(200, [customer_json()] if write is WRITES["bulk"] else customer_json())
     if write is WRITES["token"]:
@@ -76,7 +77,7 @@ def test_non_idempotent_posts_are_retried_after_a_connect_error(
 
 
 def test_create_is_retried_after_429_honouring_retry_after_seconds(
-    make_client: MakeClient, fake_time: FakeTime
+    make_client: MakeClient, fake_time: FakeClock
 ) -> None:
     api = ScriptedPayNow(rate_limited("2"), json_response(200, customer_json()))
     customer = make_client(api).create_customer(CustomerUpsert(name="x"))
@@ -85,7 +86,7 @@ def test_create_is_retried_after_429_honouring_retry_after_seconds(
     assert fake_time.sleeps == [2.0]
 
 
-def test_retry_after_http_date_is_honoured(make_client: MakeClient, fake_time: FakeTime) -> None:
+def test_retry_after_http_date_is_honoured(make_client: MakeClient, fake_time: FakeClock) -> None:
     api = ScriptedPayNow(
         rate_limited(formatdate(WALL_NOW + 4, usegmt=True)), json_response(200, customer_json())
     )
@@ -94,7 +95,7 @@ def test_retry_after_http_date_is_honoured(make_client: MakeClient, fake_time: F
 
 
 def test_429_without_retry_after_backs_off_exponentially_with_jitter(
-    make_client: MakeClient, fake_time: FakeTime
+    make_client: MakeClient, fake_time: FakeClock
 ) -> None:
     api = ScriptedPayNow(rate_limited(), rate_limited(), rate_limited(), json_response(200, customer_json()))
     make_client(api).create_customer(CustomerUpsert(name="x"))
@@ -144,7 +145,7 @@ def test_idempotent_operations_are_retried_after_a_5xx(
 
 
 def test_the_deadline_bounds_a_lookup_that_keeps_failing(
-    make_client: MakeClient, fake_time: FakeTime
+    make_client: MakeClient, fake_time: FakeClock
 ) -> None:
     api = ScriptedPayNow(server_error(503))
     start = fake_time.now
@@ -156,7 +157,7 @@ def test_the_deadline_bounds_a_lookup_that_keeps_failing(
 
 
 def test_a_long_retry_after_beyond_the_deadline_raises_at_once(
-    make_client: MakeClient, fake_time: FakeTime
+    make_client: MakeClient, fake_time: FakeClock
 ) -> None:
     api = ScriptedPayNow(rate_limited("30"), json_response(200, customer_json()))
     with pytest.raises(RateLimitedError) as info:
@@ -167,7 +168,7 @@ def test_a_long_retry_after_beyond_the_deadline_raises_at_once(
 
 
 def test_each_attempt_timeout_is_capped_by_the_time_left(
-    make_client: MakeClient, fake_time: FakeTime
+    make_client: MakeClient, fake_time: FakeClock
 ) -> None:
     api = ScriptedPayNow(json_response(200, customer_json()))
     make_client(api).get_customer(CUSTOMER_ID, deadline=fake_time.deadline(2.5))
@@ -176,14 +177,14 @@ def test_each_attempt_timeout_is_capped_by_the_time_left(
 
 
 def test_without_a_tight_deadline_the_configured_timeouts_apply(
-    make_client: MakeClient, fake_time: FakeTime
+    make_client: MakeClient, fake_time: FakeClock
 ) -> None:
     api = ScriptedPayNow(json_response(200, customer_json()))
     make_client(api).get_customer(CUSTOMER_ID, deadline=fake_time.deadline(300))
     assert api.requests[0].extensions["timeout"] == {"connect": 3.0, "read": 15.0, "write": 10.0, "pool": 5.0}
 
 
-def test_an_expired_deadline_sends_nothing(make_client: MakeClient, fake_time: FakeTime) -> None:
+def test_an_expired_deadline_sends_nothing(make_client: MakeClient, fake_time: FakeClock) -> None:
     api = ScriptedPayNow(json_response(200, customer_json()))
     with pytest.raises(TransportError) as info:
         make_client(api).create_customer(CustomerUpsert(name="x"), deadline=fake_time.deadline(0))

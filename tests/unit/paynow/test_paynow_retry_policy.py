@@ -19,7 +19,9 @@ from paynow.errors import (
     ValidationError,
 )
 from paynow.retry import RetryPolicy
-from paynow_fakes import WALL_NOW, FakeTime
+from paynow_fakes import WALL_NOW
+
+from tests.support.fake_clock import FakeClock
 
 CONNECT = TransportError("refused", request_sent=False)
 TIMEOUT = TransportError("read timeout", request_sent=True)
@@ -74,8 +76,8 @@ def test_unusable_retry_after_is_ignored(value: str | None) -> None:
     assert RetryPolicy(wall_clock=lambda: WALL_NOW).parse_retry_after(value) is None
 
 
-def test_rate_limit_waits_exactly_retry_after_else_backoff(fake_time: FakeTime) -> None:
-    policy = RetryPolicy(sleep=fake_time.sleep, clock=fake_time.clock, random=lambda: 0.5, base_delay=1.0)
+def test_rate_limit_waits_exactly_retry_after_else_backoff(fake_time: FakeClock) -> None:
+    policy = RetryPolicy(sleep=fake_time.sleep, clock=fake_time.monotonic, random=lambda: 0.5, base_delay=1.0)
     failures = [RateLimitedError("x", retry_after=3.0), RateLimitedError("x", retry_after=None)]
 
     def attempt(remaining: float) -> str:
@@ -88,8 +90,10 @@ def test_rate_limit_waits_exactly_retry_after_else_backoff(fake_time: FakeTime) 
     assert fake_time.sleeps == [3.0, 1.0]  # Retry-After as given; then 0.5 * 1.0 * 2**1
 
 
-def test_gives_up_with_the_last_error_when_the_next_wait_does_not_fit(fake_time: FakeTime) -> None:
-    policy = RetryPolicy(sleep=fake_time.sleep, clock=fake_time.clock, random=lambda: 1.0, max_attempts=100)
+def test_gives_up_with_the_last_error_when_the_next_wait_does_not_fit(fake_time: FakeClock) -> None:
+    policy = RetryPolicy(
+        sleep=fake_time.sleep, clock=fake_time.monotonic, random=lambda: 1.0, max_attempts=100
+    )
     calls: list[float] = []
 
     def attempt(remaining: float) -> str:
@@ -103,8 +107,8 @@ def test_gives_up_with_the_last_error_when_the_next_wait_does_not_fit(fake_time:
     assert calls == pytest.approx([2.0, 1.8, 1.4, 0.6])
 
 
-def test_retry_after_longer_than_the_deadline_is_not_waited_for(fake_time: FakeTime) -> None:
-    policy = RetryPolicy(sleep=fake_time.sleep, clock=fake_time.clock)
+def test_retry_after_longer_than_the_deadline_is_not_waited_for(fake_time: FakeClock) -> None:
+    policy = RetryPolicy(sleep=fake_time.sleep, clock=fake_time.monotonic)
 
     def attempt(remaining: float) -> str:
         raise RateLimitedError("slow down", status=429, retry_after=30.0)
@@ -115,8 +119,8 @@ def test_retry_after_longer_than_the_deadline_is_not_waited_for(fake_time: FakeT
     assert fake_time.sleeps == []
 
 
-def test_attempts_are_capped_even_with_time_to_spare(fake_time: FakeTime) -> None:
-    policy = RetryPolicy(sleep=fake_time.sleep, clock=fake_time.clock, max_attempts=3, random=lambda: 0.0)
+def test_attempts_are_capped_even_with_time_to_spare(fake_time: FakeClock) -> None:
+    policy = RetryPolicy(sleep=fake_time.sleep, clock=fake_time.monotonic, max_attempts=3, random=lambda: 0.0)
     calls = 0
 
     def attempt(remaining: float) -> str:
@@ -129,10 +133,10 @@ def test_attempts_are_capped_even_with_time_to_spare(fake_time: FakeTime) -> Non
     assert calls == 3
 
 
-def test_no_deadline_means_the_default_budget_not_forever(fake_time: FakeTime) -> None:
+def test_no_deadline_means_the_default_budget_not_forever(fake_time: FakeClock) -> None:
     policy = RetryPolicy(
         sleep=fake_time.sleep,
-        clock=fake_time.clock,
+        clock=fake_time.monotonic,
         random=lambda: 1.0,
         max_attempts=1000,
         default_budget=3.0,
@@ -147,8 +151,8 @@ def test_no_deadline_means_the_default_budget_not_forever(fake_time: FakeTime) -
     assert fake_time.sleeps == pytest.approx([0.2, 0.4, 0.8])
 
 
-def test_an_already_spent_deadline_sends_nothing(fake_time: FakeTime) -> None:
-    policy = RetryPolicy(sleep=fake_time.sleep, clock=fake_time.clock)
+def test_an_already_spent_deadline_sends_nothing(fake_time: FakeClock) -> None:
+    policy = RetryPolicy(sleep=fake_time.sleep, clock=fake_time.monotonic)
 
     def attempt(remaining: float) -> str:
         raise AssertionError("must not be called")
@@ -159,11 +163,11 @@ def test_an_already_spent_deadline_sends_nothing(fake_time: FakeTime) -> None:
     assert info.value.operation == "get_customer"
 
 
-def test_a_sleep_that_overruns_the_deadline_re_raises_the_last_error(fake_time: FakeTime) -> None:
+def test_a_sleep_that_overruns_the_deadline_re_raises_the_last_error(fake_time: FakeClock) -> None:
     def oversleep(seconds: float) -> None:
         fake_time.sleep(seconds + 10)  # the OS may wake us late
 
-    policy = RetryPolicy(sleep=oversleep, clock=fake_time.clock, random=lambda: 1.0)
+    policy = RetryPolicy(sleep=oversleep, clock=fake_time.monotonic, random=lambda: 1.0)
 
     def attempt(remaining: float) -> str:
         raise ServerError("the real failure", status=502)
@@ -172,8 +176,8 @@ def test_a_sleep_that_overruns_the_deadline_re_raises_the_last_error(fake_time: 
         policy.run(attempt, idempotent=True, deadline=fake_time.deadline(5), operation="op")
 
 
-def test_non_paynow_exceptions_are_not_retried(fake_time: FakeTime) -> None:
-    policy = RetryPolicy(sleep=fake_time.sleep, clock=fake_time.clock)
+def test_non_paynow_exceptions_are_not_retried(fake_time: FakeClock) -> None:
+    policy = RetryPolicy(sleep=fake_time.sleep, clock=fake_time.monotonic)
     calls = 0
 
     def attempt(remaining: float) -> str:

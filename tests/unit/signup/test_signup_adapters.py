@@ -15,6 +15,8 @@ from moto import mock_aws
 from paynow.models import Customer
 from pydantic import ValidationError
 
+from tests.support.fake_aws import create_state_table, use_fake_credentials
+
 TABLE = "state"
 
 
@@ -28,21 +30,10 @@ class Clock:
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    use_fake_credentials(monkeypatch, "us-east-1")
     parameters.clear_caches()  # type: ignore[no-untyped-call]
     with mock_aws():
-        boto3.client("dynamodb").create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_state_table(boto3.client("dynamodb"), TABLE)
         yield
     parameters.clear_caches()  # type: ignore[no-untyped-call]
 
