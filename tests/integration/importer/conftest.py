@@ -26,7 +26,7 @@ from paynow.deadline import Deadline
 from paynow.retry import RetryPolicy
 from paynow_emulator import PayNowEmulator
 
-from tests.support.fake_aws import create_state_table, use_fake_credentials
+from tests.support.fake_aws import EventTap, create_state_table, use_fake_credentials
 
 REGION = "us-east-1"
 BUCKET = "paynow-customers-import"
@@ -48,8 +48,7 @@ class RecordingContinuer:
 class Stack:
     emu: PayNowEmulator
     s3: Any
-    sqs: Any
-    queue_url: str
+    tap: EventTap
     client: PayNowClient
     continuer: RecordingContinuer = field(default_factory=RecordingContinuer)
 
@@ -108,16 +107,7 @@ class Stack:
         return json.loads(self.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
 
     def events(self) -> list[dict[str, Any]]:
-        seen = []
-        while batch := self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get(
-            "Messages", []
-        ):
-            seen.extend(json.loads(m["Body"]) for m in batch)
-            self.sqs.delete_message_batch(
-                QueueUrl=self.queue_url,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)],
-            )
-        return seen
+        return self.tap.drain()
 
     def calls(self, operation: str) -> int:
         return len(self.emu.inspect.requests_for(operation))
@@ -130,20 +120,11 @@ class Stack:
         return found
 
 
-def provision(s3: Any) -> tuple[Any, str]:
+def provision(s3: Any) -> EventTap:
     s3.create_bucket(Bucket=BUCKET)
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
     create_state_table(boto3.client("dynamodb", region_name=REGION), TABLE)
-    events = boto3.client("events", region_name=REGION)
-    events.create_event_bus(Name=BUS)
-    sqs = boto3.client("sqs", region_name=REGION)
-    queue_url = sqs.create_queue(QueueName="import-events")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(
-        Name="imports", EventBusName=BUS, EventPattern=json.dumps({"source": ["paynow.customers"]})
-    )
-    events.put_targets(Rule="imports", EventBusName=BUS, Targets=[{"Id": "q", "Arn": arn}])
-    return sqs, queue_url
+    return EventTap.on_new_bus(REGION, BUS)
 
 
 @pytest.fixture
@@ -168,8 +149,7 @@ def stack(aws_env: None) -> Iterator[Stack]:
     client = emulator_client(emu)
     with mock_aws():
         s3 = boto3.client("s3", region_name=REGION)
-        sqs, queue_url = provision(s3)
-        yield Stack(emu=emu, s3=s3, sqs=sqs, queue_url=queue_url, client=client)
+        yield Stack(emu=emu, s3=s3, tap=provision(s3), client=client)
     client.close()
 
 

@@ -70,10 +70,10 @@ def stack(
     monkeypatch.setenv("PAYNOW_STORE_ID", emu.store_id)
     parameters.clear_caches()  # type: ignore[no-untyped-call]
     with mock_aws():
-        queue_url, sqs = provision(emu)
+        tap = provision(emu)
         modules = {}
         for name in ("signup", "trusted", "authorizer"):
             modules[name] = load_function(name)
             wire(modules[name], emu, steam)
-        yield Stack(emu, steam, modules["signup"], modules["trusted"], modules["authorizer"], queue_url, sqs)
+        yield Stack(emu, steam, modules["signup"], modules["trusted"], modules["authorizer"], tap)
     parameters.clear_caches()  # type: ignore[no-untyped-call]

@@ -13,7 +13,7 @@ from paynow_emulator import PayNowEmulator
 from signup_helpers import FakeLambdaContext
 from steam_openid import SteamOpenIdStandIn
 
-from tests.support.fake_aws import create_state_table
+from tests.support.fake_aws import EventTap, create_state_table
 
 REGION = "us-east-1"
 TABLE = "paynow-customers-state"
@@ -42,8 +42,7 @@ class Stack:
     signup: ModuleType
     trusted: ModuleType
     authorizer: ModuleType
-    queue_url: str
-    sqs: Any
+    tap: EventTap
 
     def invoke(self, module: ModuleType, event: Any) -> Any:
         return module.lambda_handler(event, FakeLambdaContext(function_name=module.__name__))
@@ -52,17 +51,10 @@ class Stack:
         return [r for r in self.emu.inspect.requests if r.operation is not None]
 
     def published_events(self) -> list[dict[str, Any]]:
-        seen: list[dict[str, Any]] = []
-        while True:
-            batch = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get(
-                "Messages", []
-            )
-            if not batch:
-                return seen
-            seen.extend(json.loads(m["Body"]) for m in batch)
+        return self.tap.drain()
 
 
-def provision(emu: PayNowEmulator) -> tuple[str, Any]:
+def provision(emu: PayNowEmulator) -> EventTap:
     ddb = boto3.client("dynamodb", region_name=REGION)
     create_state_table(ddb, TABLE)
     ddb.update_time_to_live(
@@ -71,18 +63,7 @@ def provision(emu: PayNowEmulator) -> tuple[str, Any]:
     sm = boto3.client("secretsmanager", region_name=REGION)
     sm.create_secret(Name=API_KEY_SECRET, SecretString=json.dumps({"api_key": emu.api_key}))
     sm.create_secret(Name=CALLERS_SECRET, SecretString=json.dumps({"callers": CALLERS}))
-    events = boto3.client("events", region_name=REGION)
-    events.create_event_bus(Name=BUS)
-    sqs = boto3.client("sqs", region_name=REGION)
-    queue_url = sqs.create_queue(QueueName="customer-events")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    events.put_rule(
-        Name="all-customers", EventBusName=BUS, EventPattern=json.dumps({"source": ["paynow.customers"]})
-    )
-    events.put_targets(Rule="all-customers", EventBusName=BUS, Targets=[{"Id": "q", "Arn": queue_arn}])
-    return queue_url, sqs
+    return EventTap.on_new_bus(REGION, BUS)
 
 
 def wire(module: ModuleType, stack_emu: PayNowEmulator, steam: SteamOpenIdStandIn) -> None:
