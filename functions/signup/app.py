@@ -21,6 +21,7 @@ metrics = Metrics()
 service = runtime.Lazy(lambda: runtime.build_signup_service(settings))
 app = APIGatewayHttpResolver(
     enable_validation=True,
+    json_body_deserializer=errors.parse_json_body,
     cors=CORSConfig(
         allow_origin=settings.allowed_origins[0],
         extra_origins=list(settings.allowed_origins[1:]),

@@ -25,7 +25,7 @@ tracer = Tracer()
 metrics = Metrics()
 
 service = runtime.Lazy(lambda: runtime.build_trusted_service(settings))
-app = APIGatewayHttpResolver(enable_validation=True)
+app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=errors.parse_json_body)
 errors.register(app)
 app.include_router(trusted_routes.build_router(service.get))
 

@@ -12,9 +12,10 @@ _FLAKE_EPOCH = datetime.fromtimestamp(FLAKE_EPOCH_MS / 1000, tz=UTC)
 _FLAKE_TIMESTAMP_SHIFT = 10 + 12  # node bits + counter bits below the 41-bit millisecond timestamp
 _FLAKE_MAX = (1 << 63) - 1
 _XUID_MAX = (1 << 64) - 1
-# No id PayNow deals in has more significant digits (2**64 has 20). Checked before int(), which
-# refuses strings over 4300 digits with a ValueError that is not an InvalidIdError.
+# No id PayNow deals in has more significant digits (2**64 has 20). Longer text stands for a number
+# above every range without int(), which refuses over 4300 digits with a plain ValueError.
 _MAX_DIGITS = 20
+_ABOVE_EVERY_RANGE = 10**_MAX_DIGITS
 
 # ASCII only: str.isdigit() would also accept superscripts and other scripts' digits.
 _DECIMAL = re.compile(r"[0-9]+")
@@ -103,9 +104,7 @@ def _decimal(kind: str, value: object) -> int:
         raise InvalidIdError(kind, value, "is empty")
     if _DECIMAL.fullmatch(text):
         digits = text.lstrip("0") or "0"
-        if len(digits) > _MAX_DIGITS:
-            raise InvalidIdError(kind, value, f"has {len(digits)} digits; no id is that long")
-        return int(digits)
+        return _ABOVE_EVERY_RANGE if len(digits) > _MAX_DIGITS else int(digits)
     if _SCIENTIFIC.fullmatch(text):
         raise InvalidIdError(kind, value, "scientific notation loses digits; pass the exact decimal digits")
     if _FRACTIONAL.fullmatch(text):

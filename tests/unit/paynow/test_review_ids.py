@@ -11,15 +11,15 @@ NORMALIZERS: list[Callable[[str], str]] = [normalize_steam_id, normalize_xuid, v
 
 
 @pytest.mark.parametrize("normalize", NORMALIZERS)
-@pytest.mark.parametrize("text", ["1" * 5000, "9" * 21])
+@pytest.mark.parametrize("text", ["1" * 4301, "7" * 100_000])
 def test_over_long_digit_string_is_an_invalid_id_naming_the_problem(
     normalize: Callable[[str], str], text: str
 ) -> None:
     with pytest.raises(InvalidIdError) as caught:
         normalize(text)
     message = str(caught.value)
-    assert "digits" in message
-    assert "sys.set_int_max_str_digits" not in message
+    assert "range" in message or "bit number" in message
+    assert "int_max_str_digits" not in message
     assert len(message) < 200
 
 

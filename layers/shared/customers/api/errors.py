@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +11,10 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFound
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import BotoCoreError, ClientError
@@ -83,6 +87,13 @@ def _retry_after(seconds: float | None, default: int = 1) -> int:
 def to_api_error(error: BaseException) -> ApiError:
     """The response for ``error``. Unknown exceptions become an opaque 500."""
     match error:
+        case RequestUnsupportedContentType():
+            return ApiError(
+                415, "unsupported_media_type", "send the body as JSON with Content-Type: application/json"
+            )
+        case UnicodeDecodeError():
+            # Only the request body is decoded on this path (a base64 body of non-UTF-8 bytes).
+            return ApiError(400, "invalid_json", "the request body is not UTF-8 encoded JSON")
         case RequestValidationError():
             fields = _pydantic_fields(list(error.errors()))
             if any(e.get("type") == "json_invalid" for e in error.errors()):
@@ -164,6 +175,17 @@ def log_failure(error: BaseException, api_error: ApiError) -> None:
         logger.info(f"request refused: {api_error.message}", extra=extra)
 
 
+def parse_json_body(text: str) -> Any:
+    """The resolver's body parser: JSON that ``json`` cannot hold (nesting past the recursion
+    limit, an integer over 4300 digits) is invalid JSON to the caller, not an internal error."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except (ValueError, RecursionError):
+        raise json.JSONDecodeError("nested too deeply or a number too long", text, 0) from None
+
+
 def handle(error: Exception) -> Response[Any]:
     api_error = to_api_error(error)
     log_failure(error, api_error)
@@ -183,6 +205,7 @@ def error_response(description: str) -> OpenAPIResponse:
 
 ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
     400: error_response("Malformed request (names the field)"),
+    415: error_response("The body is not sent as application/json"),
     422: error_response("Validation failed (names the fields)"),
     429: error_response("PayNow is rate limiting; see Retry-After"),
     502: error_response("PayNow failed"),

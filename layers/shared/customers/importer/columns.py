@@ -80,7 +80,14 @@ def map_header(header: list[str]) -> ColumnMap:
     if not any(c in fields for c in IDENTIFIER_COLUMNS):
         raise HeaderError(
             "no identifier column: the header needs steam_id (aliases steamid, steam id, steamid64), "
-            "minecraft_uuid (uuid) or xbox_xuid (xuid); found "
-            + (", ".join(repr(h.strip()) for h in header) or "nothing")
+            "minecraft_uuid (uuid) or xbox_xuid (xuid); found " + _shown(header)
         )
     return ColumnMap(fields=fields, metadata=metadata, unknown=unknown, width=len(header))
+
+
+def _shown(header: list[str], limit: int = 10) -> str:
+    """The first few header cells, for an error message that stays short whatever the file holds."""
+    cells = [repr(h.strip()[:40]) for h in header[:limit]]
+    if len(header) > limit:
+        cells.append(f"... ({len(header)} columns)")
+    return ", ".join(cells) or "nothing"

@@ -20,7 +20,9 @@ from typing import Any, BinaryIO
 BOM_UTF8 = b"\xef\xbb\xbf"
 DELIMITERS = (",", ";", "\t")
 UNDECODABLE = "\ufffd"
-HEADER_LINE_LIMIT = 1 << 20
+# A real export's header is a few hundred bytes. The header is kept in the checkpoint (a DynamoDB item,
+# 400 KB) and echoed by the summary event (EventBridge, 256 KB), so anything near those is refused.
+HEADER_LIMIT = 32 << 10
 
 
 class CsvFileError(Exception):
@@ -51,25 +53,33 @@ class Header:
 class _Lines:
     """Decoded lines of a binary stream, counting bytes and lines consumed (header reading).
 
-    An unclosed quote cannot swallow the file: ``csv`` refuses a field over ``csv.field_size_limit``.
+    Reading stops with ``CsvFileError`` past ``limit`` bytes, so neither a file without newlines
+    nor an unclosed quote in the header can make the header swallow the file.
     """
 
-    __slots__ = ("_stream", "cp1252_lines", "line", "offset")
+    __slots__ = ("_end", "_limit", "_stream", "cp1252_lines", "line", "offset")
 
-    def __init__(self, stream: BinaryIO, start: Position) -> None:
+    def __init__(self, stream: BinaryIO, start: Position, limit: int) -> None:
         self._stream = stream
         self.offset = start.offset
         self.line = start.line
         self.cp1252_lines = 0
+        self._limit = limit
+        self._end = start.offset + limit
 
     def __iter__(self) -> _Lines:
         return self
 
     def __next__(self) -> str:
-        # Bounded: a header "line" of a file without newlines must not be read whole.
-        raw = self._stream.readline(HEADER_LINE_LIMIT)
+        budget = self._end - self.offset
+        raw = self._stream.readline(budget + 1)
         if not raw:
             raise StopIteration
+        if len(raw) > budget:
+            raise CsvFileError(
+                f"no header line within the first {self._limit // 1024} KiB (an unclosed quote in the "
+                "header, or not a CSV file?)"
+            )
         size = len(raw)
         self.offset += size
         self.line += 1
@@ -93,7 +103,7 @@ def read_header(stream: BinaryIO) -> Header:
     if bom:
         stream.read(3)
         offset = 3
-    lines = _Lines(stream, Position(offset, 0))
+    lines = _Lines(stream, Position(offset, 0), HEADER_LIMIT)
     for text in lines:
         if not text.strip():
             continue
@@ -101,15 +111,18 @@ def read_header(stream: BinaryIO) -> Header:
             raise CsvFileError("the file uses CR-only line endings (classic Mac); save it with CRLF or LF")
         delimiter = sniff_delimiter(text)
         head: list[str] = []
-        if text.rstrip("\r\n").count('"') % 2 == 0:
-            head = next(csv.reader([text], delimiter=delimiter))
-        else:
-            # A quoted header cell with an embedded newline: let csv pull the rest.
-            def _rest(first_text: str = text) -> Iterator[str]:
-                yield first_text
-                yield from lines
+        try:
+            if text.rstrip("\r\n").count('"') % 2 == 0:
+                head = next(csv.reader([text], delimiter=delimiter))
+            else:
+                # A quoted header cell with an embedded newline: let csv pull the rest.
+                def _rest(first_text: str = text) -> Iterator[str]:
+                    yield first_text
+                    yield from lines
 
-            head = next(csv.reader(_rest(), delimiter=delimiter))
+                head = next(csv.reader(_rest(), delimiter=delimiter))
+        except csv.Error as exc:
+            raise CsvFileError(f"the header line is not valid CSV ({exc})") from None
         return Header(fields=head, delimiter=delimiter, bom=bom, end=Position(lines.offset, lines.line))
     raise CsvFileError("the file is empty (no header line)")
 

@@ -9,6 +9,7 @@ import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from paynow.auth import SecretApiKeyProvider
 from paynow.client import PayNowClient
 from paynow.deadline import Deadline
 
@@ -36,7 +37,11 @@ def service() -> ImportService:
         source=S3ObjectSource(boto3.client("s3")),
         reports=S3ReportStore(boto3.client("s3"), settings.import_bucket),
         checkpoints=DynamoCheckpointStore(boto3.client("dynamodb"), settings.state_table),
-        api=PayNowClient.from_environment(),
+        api=PayNowClient(
+            settings.paynow_store_id,
+            SecretApiKeyProvider(settings.paynow_api_key_secret),
+            base_url=settings.paynow_api_url,
+        ),
         events=ImportEventPublisher(boto3.client("events"), settings.event_bus_name),
         continuer=LambdaContinuer(boto3.client("lambda"), settings.continuation_function),
         config=ServiceConfig(
