@@ -18,7 +18,9 @@ _SENSITIVE_KEYS = re.compile(
     r"(?i)^(token|.*_token|authorization|api_?key|.*secret.*|password|key|caller_key|sig)$"
 )
 _PATTERNS = (
-    re.compile(r"(?i)\b(APIKey|Bearer|Customer)\s+[^\s\"',;]+"),
+    re.compile(r"(?i)\b(APIKey|Bearer)\s+[^\s\"',;]+"),
+    # Customer tokens are long random strings: the length floor keeps prose ("Customer Created") readable.
+    re.compile(r"(?i)\bCustomer\s+[^\s\"',;]{12,}"),
     re.compile(r"pnapi_[A-Za-z0-9_\-]+"),
     re.compile(r"(?i)(\"?(?:token|api_key|authorization)\"?\s*[:=]\s*\"?)[^\s\"',}]+"),
 )

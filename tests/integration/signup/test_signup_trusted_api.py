@@ -186,6 +186,8 @@ def test_direct_invocation(stack: Stack) -> None:
     ("payload", "status", "code"),
     [
         ({"action": "explode"}, 422, "validation_error"),
+        # Looks like an HTTP API event but is not one: a clear error, not a crash in the resolver.
+        ({"version": "2.0", "requestContext": {}}, 422, "validation_error"),
         ({"action": "create_token", "customer_id": "x1"}, 422, "validation_error"),
         ({"action": "create_token", "customer_id": "429000000000000001"}, 404, "customer_not_found"),
         (

@@ -57,3 +57,12 @@ def test_registry_is_bounded() -> None:
     for value in ("first_secret", "second_secret", "third_secret"):
         registry.add(value)
     assert registry.scrub("first_secret third_secret") == f"first_secret {MASK}"
+
+
+def test_customer_scheme_tokens_are_masked_but_prose_is_not() -> None:
+    log, stream = _logger(SecretRegistry())
+    log.info("storefront header Authorization: Customer ct_0123456789abcdef", extra={"details": ""})
+    log.info("Customer Created event not published", extra={"details": ""})
+    lines = stream.getvalue().splitlines()
+    assert "ct_0123456789abcdef" not in lines[0]
+    assert lines[1].startswith("Customer Created event not published")

@@ -148,7 +148,12 @@ class RetryableError(Exception):
 
 
 def is_http_api_event(event: Any) -> bool:
-    return isinstance(event, dict) and event.get("version") == "2.0" and "requestContext" in event
+    # Only a well-formed HTTP API v2 event goes to the resolver; anything else is validated as a
+    # direct-invoke payload, so a malformed event gets a clear error instead of a crash.
+    if not isinstance(event, dict) or event.get("version") != "2.0":
+        return False
+    context = event.get("requestContext")
+    return isinstance(context, dict) and isinstance(context.get("http"), dict) and "routeKey" in event
 
 
 def handle_direct(event: Any, service: TrustedService, context: Any) -> dict[str, Any]:
