@@ -24,6 +24,31 @@ from signup_stack import API_KEY_SECRET, ORIGIN, Stack
 
 N = 50
 
+# Real DynamoDB applies each conditional write atomically; moto's in-process backend checks the
+# condition and writes in separate Python steps, so threads can interleave between them. One lock
+# around every call gives moto DynamoDB's atomicity without changing what the code under test does.
+_MOTO_ATOMICITY = threading.Lock()
+
+
+class _AtomicClient:
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with _MOTO_ATOMICITY:
+                return method(*args, **kwargs)
+
+        return call
+
+
+@pytest.fixture(autouse=True)
+def _atomic_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = runtime.aws_client
+    monkeypatch.setattr(runtime, "aws_client", lambda service: _AtomicClient(real(service)))
+
 
 def _run_concurrently(stack: Stack, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
     settings = SignupSettings.from_environment()

@@ -69,6 +69,14 @@ def test_an_expired_hold_can_be_taken_over_and_the_old_owner_cannot_touch_it(aws
     assert lock.claim("k", "c", hold_seconds=5).acquired
 
 
+def test_a_retried_claim_whose_first_put_landed_still_holds_the_lock(aws: None) -> None:
+    # botocore resends a put whose response was lost; the resend fails its condition on our own item.
+    lock = DynamoCreationLock(TABLE, clock=Clock())
+    assert lock.claim("k", "a", hold_seconds=10).acquired
+    assert lock.claim("k", "a", hold_seconds=10).acquired
+    assert not lock.claim("k", "b", hold_seconds=10).acquired
+
+
 def test_nonces_are_single_use_until_they_expire(aws: None) -> None:
     clock = Clock()
     nonces = DynamoNonceStore(TABLE, clock=clock)

@@ -59,6 +59,9 @@ class DynamoCreationLock:
                 item = self._client.get_item(
                     TableName=self._table, Key={"pk": {"S": f"lock#{key}"}}, ConsistentRead=True
                 ).get("Item")
+            if item and item.get("state", {}).get("S") == "held" and item.get("owner", {}).get("S") == owner:
+                # botocore retried a put that had landed (its response was lost): the hold is ours.
+                return Claim(acquired=True)
             if item and item.get("state", {}).get("S") == "done" and "customer" in item:
                 customer: dict[str, Any] = json.loads(item["customer"]["S"])
                 return Claim(acquired=False, customer=customer)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 import boto3
 import httpx
+from botocore.config import Config
 from paynow.auth import ApiKeyProvider, SecretApiKeyProvider
 from paynow.client import PayNowClient
 from paynow.deadline import Deadline
@@ -90,12 +91,21 @@ def paynow_client(
     )
 
 
+# botocore's defaults (60 s timeouts, DynamoDB's 10 legacy attempts) could outlive API Gateway's
+# 29 s window on one stalled call; these bound each AWS call to well inside it.
+_AWS_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 3})
+
+
+def aws_client(service: Literal["dynamodb", "events"]) -> Any:
+    return boto3.client(service, config=_AWS_CONFIG)
+
+
 def provisioner(settings: PayNowFunctionSettings, api: CustomersApi, *, via: str) -> CustomerProvisioner:
-    dynamodb = boto3.client("dynamodb")
+    dynamodb = aws_client("dynamodb")
     return CustomerProvisioner(
         api=api,
         lock=DynamoCreationLock(settings.state_table, dynamodb),
-        events=EventBridgePublisher(settings.event_bus_name, boto3.client("events")),
+        events=EventBridgePublisher(settings.event_bus_name, aws_client("events")),
         via=via,
     )
 
@@ -115,7 +125,7 @@ def build_signup_service(
         op_endpoint=settings.steam_openid_url,
         allowed_origins=settings.allowed_origins,
         authenticator=HttpSteamAuthenticator(settings.steam_openid_url, steam_http),
-        nonces=DynamoNonceStore(settings.state_table, boto3.client("dynamodb")),
+        nonces=DynamoNonceStore(settings.state_table, aws_client("dynamodb")),
     )
     return SignupService(provisioner=prov, steam=verifier)
 
