@@ -224,6 +224,15 @@ class ChunkSender:
                 row, RejectCode.REFUSED, f"PayNow refused the update of {customer.id}: {exc.message}", result
             )
             return
+        except NotFoundError:
+            # Deleted between our lookup and the PATCH: only this row is affected, the owner decides.
+            self._reject(
+                row,
+                RejectCode.REFUSED,
+                f"customer {customer.id} was deleted while the import ran; upload the row again",
+                result,
+            )
+            return
         result.counts.updated += 1
 
     def _lookup(self, row: ValidRow, deadline: Deadline) -> Customer | str | None:
