@@ -2,40 +2,10 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from typing import Annotated, Self
+from pydantic import Field, field_validator
 
-from paynow.ids import InvalidIdError, validate_flake_id
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
+from customers.function_settings import EnvSettings, NonEmpty, PayNowFunctionSettings
 from customers.steam import origin_of
-
-NonEmpty = Annotated[str, Field(min_length=1)]
-
-
-class _EnvSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
-
-    @classmethod
-    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Self:
-        return cls.model_validate(dict(os.environ if environ is None else environ))
-
-
-class PayNowFunctionSettings(_EnvSettings):
-    paynow_api_url: str = Field(default="https://api.paynow.gg", alias="PAYNOW_API_URL")
-    paynow_store_id: str = Field(alias="PAYNOW_STORE_ID")
-    paynow_api_key_secret: NonEmpty = Field(alias="PAYNOW_API_KEY_SECRET")
-    event_bus_name: NonEmpty = Field(alias="EVENT_BUS_NAME")
-    state_table: NonEmpty = Field(alias="STATE_TABLE")
-
-    @field_validator("paynow_store_id")
-    @classmethod
-    def _store_id(cls, value: str) -> str:
-        try:
-            return validate_flake_id(value)
-        except InvalidIdError as error:
-            raise ValueError(str(error)) from None
 
 
 class SignupSettings(PayNowFunctionSettings):
@@ -71,6 +41,6 @@ class TrustedSettings(PayNowFunctionSettings):
     pass
 
 
-class AuthorizerSettings(_EnvSettings):
+class AuthorizerSettings(EnvSettings):
     caller_keys_secret: NonEmpty = Field(alias="CALLER_KEYS_SECRET")
     caller_keys_max_age: int = Field(default=300, ge=0, alias="CALLER_KEYS_MAX_AGE")

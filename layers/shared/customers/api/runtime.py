@@ -9,17 +9,16 @@ from typing import Any, Generic, Literal, TypeVar
 import boto3
 import httpx
 from botocore.config import Config
-from paynow.auth import ApiKeyProvider, SecretApiKeyProvider
-from paynow.client import PayNowClient
 from paynow.deadline import Deadline
 
-from customers import redaction
 from customers.adapters.dynamo_state import DynamoCreationLock, DynamoNonceStore
 from customers.adapters.eventbridge import EventBridgePublisher
+from customers.adapters.paynow_api import paynow_client
 from customers.adapters.steam_openid import HttpSteamAuthenticator
+from customers.function_settings import PayNowFunctionSettings
 from customers.ports import CustomersApi
 from customers.signup import CustomerProvisioner, SignupService
-from customers.signup_settings import PayNowFunctionSettings, SignupSettings, TrustedSettings
+from customers.signup_settings import SignupSettings, TrustedSettings
 from customers.steam import SteamAssertionVerifier
 from customers.trusted import TrustedService
 
@@ -63,32 +62,6 @@ def invoke_deadline(context: Any) -> Deadline:
     if context is None or not hasattr(context, "get_remaining_time_in_millis"):
         return Deadline.after(API_GATEWAY_BUDGET_SECONDS)
     return Deadline.from_lambda_context(context)
-
-
-class RedactedKeyProvider:
-    """Registers the key with the log redaction before anyone can use it."""
-
-    def __init__(self, inner: ApiKeyProvider) -> None:
-        self._inner = inner
-
-    def get(self, force: bool = False) -> str:
-        key = self._inner.get(force)
-        redaction.secrets.add(key)
-        return key
-
-    def __repr__(self) -> str:
-        return f"RedactedKeyProvider({self._inner!r})"
-
-
-def paynow_client(
-    settings: PayNowFunctionSettings, transport: httpx.BaseTransport | None = None
-) -> PayNowClient:
-    return PayNowClient(
-        store_id=settings.paynow_store_id,
-        api_key=RedactedKeyProvider(SecretApiKeyProvider(settings.paynow_api_key_secret)),
-        base_url=settings.paynow_api_url,
-        transport=transport,
-    )
 
 
 # botocore's defaults (60 s timeouts, DynamoDB's 10 legacy attempts) could outlive API Gateway's

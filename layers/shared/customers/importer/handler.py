@@ -9,13 +9,12 @@ import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from paynow.auth import SecretApiKeyProvider
-from paynow.client import PayNowClient
 from paynow.deadline import Deadline
 
 from customers.adapters.import_checkpoints import DynamoCheckpointStore
 from customers.adapters.import_events import ImportEventPublisher
 from customers.adapters.import_invoker import LambdaContinuer
+from customers.adapters.paynow_api import paynow_client
 from customers.adapters.s3_import import S3ObjectSource, S3ReportStore
 from customers.importer.requests import parse_event
 from customers.importer.service import ImportService, ServiceConfig
@@ -33,15 +32,12 @@ def service() -> ImportService:
     copy_config_to_registered_loggers(source_logger=Logger(), include={"customers", "paynow"})
     if not settings.continuation_function:
         raise ValueError("IMPORT_FUNCTION_NAME (or AWS_LAMBDA_FUNCTION_NAME) must name this function")
+    s3 = boto3.client("s3")
     return ImportService(
-        source=S3ObjectSource(boto3.client("s3")),
-        reports=S3ReportStore(boto3.client("s3"), settings.import_bucket),
+        source=S3ObjectSource(s3),
+        reports=S3ReportStore(s3, settings.import_bucket),
         checkpoints=DynamoCheckpointStore(boto3.client("dynamodb"), settings.state_table),
-        api=PayNowClient(
-            settings.paynow_store_id,
-            SecretApiKeyProvider(settings.paynow_api_key_secret),
-            base_url=settings.paynow_api_url,
-        ),
+        api=paynow_client(settings),
         events=ImportEventPublisher(boto3.client("events"), settings.event_bus_name),
         continuer=LambdaContinuer(boto3.client("lambda"), settings.continuation_function),
         config=ServiceConfig(

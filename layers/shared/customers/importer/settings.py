@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from typing import Annotated, Self
+from typing import Self
 
-from paynow.ids import InvalidIdError, validate_flake_id
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from customers.function_settings import NonEmpty, PayNowFunctionSettings
 from customers.importer.sender import ExistingMode
 
-NonEmpty = Annotated[str, Field(min_length=1)]
 
-
-class ImporterSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
-
-    paynow_api_url: str = Field(default="https://api.paynow.gg", alias="PAYNOW_API_URL")
-    paynow_store_id: str = Field(alias="PAYNOW_STORE_ID")
-    paynow_api_key_secret: NonEmpty = Field(alias="PAYNOW_API_KEY_SECRET")
-    event_bus_name: NonEmpty = Field(alias="EVENT_BUS_NAME")
-    state_table: NonEmpty = Field(alias="STATE_TABLE")
+class ImporterSettings(PayNowFunctionSettings):
     import_bucket: NonEmpty = Field(alias="IMPORT_BUCKET")
     incoming_prefix: str = Field(default="incoming/", alias="INCOMING_PREFIX")
     reports_prefix: NonEmpty = Field(default="reports/", alias="REPORTS_PREFIX")
@@ -30,14 +19,6 @@ class ImporterSettings(BaseModel):
     max_hops: int = Field(default=50, ge=1, le=1000, alias="IMPORT_MAX_HOPS")
     function_name: str | None = Field(default=None, alias="IMPORT_FUNCTION_NAME")
     lambda_function_name: str | None = Field(default=None, alias="AWS_LAMBDA_FUNCTION_NAME")
-
-    @field_validator("paynow_store_id")
-    @classmethod
-    def _store_id(cls, value: str) -> str:
-        try:
-            return validate_flake_id(value)
-        except InvalidIdError as error:
-            raise ValueError(str(error)) from None
 
     @field_validator("existing_mode", mode="before")
     @classmethod
@@ -56,7 +37,3 @@ class ImporterSettings(BaseModel):
     @property
     def continuation_function(self) -> str | None:
         return self.function_name or self.lambda_function_name
-
-    @classmethod
-    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Self:
-        return cls.model_validate(dict(os.environ if environ is None else environ))
