@@ -19,8 +19,9 @@ from customers.adapters.dynamo_state import DynamoCreationLock, DynamoNonceStore
 from customers.adapters.import_checkpoints import DynamoCheckpointStore
 from customers.adapters.s3_import import UPLOAD_PART, S3ObjectSource, S3ReportStore
 from customers.importer.ports import BusyError
-from customers.importer.service import ImportService, ServiceConfig
-from customers.importer.state import ImportState
+from customers.importer.service import ImportService
+from customers.importer.config import ImportConfig
+from customers.importer.model.state import ImportState
 from moto import mock_aws
 from paynow.models import Customer
 
@@ -192,7 +193,7 @@ def _import_requests(template: dict[str, Any], function: dict[str, Any]) -> list
     dynamodb = recorder.attach(boto3.client("dynamodb"))
     checkpoints = DynamoCheckpointStore(dynamodb, TABLE)
     reports = S3ReportStore(s3, bucket)
-    config = ServiceConfig(
+    config = ImportConfig(
         bucket=bucket,
         incoming_prefix=environment["INCOMING_PREFIX"],
         reports_prefix=environment["REPORTS_PREFIX"],

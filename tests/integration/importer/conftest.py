@@ -15,14 +15,15 @@ import pytest
 from customers.adapters.import_checkpoints import DynamoCheckpointStore
 from customers.adapters.import_events import ImportEventPublisher
 from customers.adapters.s3_import import S3ObjectSource, S3ReportStore
-from customers.importer.engine import EngineOptions
-from customers.importer.report import Summary
-from customers.importer.requests import ImportRequest
-from customers.importer.sender import ExistingMode
-from customers.importer.service import ImportService, ServiceConfig
+from customers.importer.config import ImportConfig
+from customers.importer.model.summary import Summary
+from customers.importer.triggers import ImportRequest
+from customers.importer.config import ExistingMode
+from customers.importer.service import ImportService
+from customers.importer.config import ImportConfig
 from moto import mock_aws
 from paynow.client import PayNowClient
-from paynow.deadline import Deadline
+from customers.common.deadline import Deadline
 from paynow.retry import RetryPolicy
 from paynow_emulator import PayNowEmulator
 
@@ -63,7 +64,7 @@ class Stack:
         concurrency: int = 3,
         hop_reserve_seconds: float = 0.0,
         max_hops: int = 50,
-        options: EngineOptions | None = None,
+        options: ImportConfig | None = None,
         lease_seconds: float = 120.0,
     ) -> ImportService:
         return ImportService(
@@ -73,7 +74,7 @@ class Stack:
             api=self.client,
             events=ImportEventPublisher(boto3.client("events", region_name=REGION), BUS),
             continuer=self.continuer,
-            config=ServiceConfig(
+            config=ImportConfig(
                 bucket=BUCKET,
                 existing_mode=mode,
                 concurrency=concurrency,

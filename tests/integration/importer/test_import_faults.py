@@ -6,13 +6,14 @@ import uuid
 
 import pytest
 from conftest import Stack, assert_invariant, assert_no_duplicates, csv_text, emulator_client, steam
-from customers.importer.local import MemoryCheckpointStore, MemoryReportStore
-from customers.importer.report import ImportStatus
-from customers.importer.requests import ImportRequest
-from customers.importer.service import ImportService, ServiceConfig
+from import_tools.stores import MemoryCheckpointStore, MemoryReportStore
+from customers.importer.model.state import ImportStatus
+from customers.importer.triggers import ImportRequest
+from customers.importer.service import ImportService
+from customers.importer.config import ImportConfig
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from paynow.deadline import Deadline
+from customers.common.deadline import Deadline
 from paynow_emulator import Faults, PayNowEmulator
 from paynow_emulator.faults import RateLimit
 
@@ -118,7 +119,7 @@ def test_property_invariant_and_every_valid_row_in_paynow_once(
         api=client,
         events=None,
         continuer=None,
-        config=ServiceConfig(
+        config=ImportConfig(
             reports_prefix="reports/", incoming_prefix="incoming/", concurrency=3, hop_reserve_seconds=0.0
         ),
     )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from conftest import BUCKET, Stack, assert_invariant, assert_no_duplicates, csv_text, steam
-from customers.importer.engine import EngineOptions
-from customers.importer.report import ImportStatus
-from customers.importer.requests import parse_event
-from customers.importer.sender import ExistingMode
-from paynow.deadline import Deadline
+from customers.importer.config import ImportConfig
+from customers.importer.model.state import ImportStatus
+from customers.importer.triggers import parse_event
+from customers.importer.config import ExistingMode
+from customers.common.deadline import Deadline
 from paynow.models import CustomerUpsert
 
 UUID_A = "069a79f4-44e9-4726-a5be-fca90e38aaf5"
@@ -220,7 +220,7 @@ def test_crash_between_chunks_resumes_without_creating_twice(stack: Stack) -> No
             "incoming/crash.csv",
             concurrency=4,
             lease_seconds=1.0,
-            options=EngineOptions(on_checkpoint=die_after_three),
+            options=ImportConfig(on_checkpoint=die_after_three),
         )
     created_before = stack.emu.inspect.count()
     assert 0 < created_before < 1998
@@ -286,8 +286,8 @@ def test_minecraft_name_without_an_account_is_rejected_alone(stack: Stack) -> No
 def test_duplicate_delivery_while_the_holder_is_alive_returns_without_importing(stack: Stack) -> None:
     import threading
 
-    from customers.importer.report import Counts
-    from customers.importer.state import ImportState
+    from customers.importer.model.counts import Counts
+    from customers.importer.model.state import ImportState
 
     version = stack.put("incoming/busy.csv", csv_text(["steam_id"], [[steam(1)]]))
     store = stack.checkpoints()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import Stack, assert_invariant, csv_text, steam
-from customers.importer.report import ImportStatus
+from customers.importer.model.state import ImportStatus
 
 
 def test_a_row_with_a_thousands_of_digits_id_is_rejected_and_the_rest_imported(stack: Stack) -> None:

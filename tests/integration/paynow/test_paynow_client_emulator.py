@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from paynow.auth import SecretApiKeyProvider
+from customers.adapters.secrets_api_key import SecretApiKeyProvider
 from paynow.client import PayNowClient, chunked
 from paynow.errors import (
     ConflictError,

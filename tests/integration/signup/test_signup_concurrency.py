@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities import parameters
 from customers.api import runtime
-from customers.identity import SignupRequest
-from customers.signup_settings import SignupSettings, TrustedSettings
-from customers.trusted import ResolveRequest
-from paynow.deadline import Deadline
+from customers.common.identity import SignupRequest
+from customers.signup.settings import SignupSettings
+from customers.trusted.settings import TrustedSettings
+from customers.trusted.service import ResolveRequest
+from customers.common.deadline import Deadline
 from paynow_emulator import Faults
 from signup_stack import API_KEY_SECRET, ORIGIN, Stack
 

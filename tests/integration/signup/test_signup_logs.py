@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from customers import redaction
+from customers.common import redaction
 from paynow_emulator import Faults, RateLimit
 from signup_helpers import FakeLambdaContext, authorizer_event, body_of, http_event
 from signup_stack import CALLERS, ORIGIN, Stack

@@ -2,13 +2,7 @@ import io
 
 import pytest
 from customers.importer import csvreader
-from customers.importer.csvreader import (
-    CsvFileError,
-    Position,
-    RecordReader,
-    read_header,
-    sniff_delimiter,
-)
+from customers.importer.reading.csvreader import CsvFileError, Position, RecordReader, read_header, sniff_delimiter
 
 
 def _stream(data: bytes) -> io.BufferedReader:

@@ -2,8 +2,9 @@ import csv
 import io
 
 import pytest
-from customers.importer.report import Counts, neutralise, reject_header, reject_rows
-from customers.importer.rows import RejectCode, Rejection
+from customers.importer.model.counts import Counts
+from customers.importer.model.rejection import neutralise, reject_header, reject_rows
+from customers.importer.model.rejection import RejectCode, Rejection
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
 import pytest
-from customers.importer.sender import ExistingMode
+from customers.importer.config import ExistingMode
 from customers.importer.settings import ImporterSettings
 from pydantic import ValidationError
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
-from paynow.auth import ApiKeyAuth, ApiKeyError, SecretApiKeyProvider, StaticApiKey, parse_secret_value
+from paynow.api_key import ApiKeyAuth, ApiKeyError, StaticApiKey
+from customers.adapters.secrets_api_key import SecretApiKeyProvider, parse_secret_value
 from paynow.client import PayNowClient
 from paynow.errors import PayNowError, UnauthorizedError
 from paynow.models import CustomerUpsert, LookupKey

@@ -8,7 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-from paynow.client import DEFAULT_BASE_URL, PayNowClient, default_client
+from paynow.client import DEFAULT_BASE_URL, PayNowClient
+from customers.adapters.paynow_client import default_client
 from paynow_fakes import CUSTOMER_ID, STORE_ID, ScriptedPayNow, customer_json, json_response
 
 SECRET_ARN_NAME = "paynow/api-key"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 
 import pytest
-from customers.errors import IdentityBusyError, MinecraftAccountNotFoundError
-from customers.identity import Identifier, MinecraftEdition, minecraft_identity, steam_identity
-from customers.signup import CustomerProvisioner
-from paynow.deadline import Deadline
+from customers.common.errors import IdentityBusyError, MinecraftAccountNotFoundError
+from customers.common.identity import Identifier, MinecraftEdition, minecraft_identity, steam_identity
+from customers.common.provisioning import CustomerProvisioner
+from customers.common.deadline import Deadline
 from paynow.errors import ConflictError, RateLimitedError
 from signup_fakes import FakeCustomersApi, MemoryLock, RecordingPublisher, server_error
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from customers.errors import InvalidSteamAssertionError, SteamUnavailableError
-from customers.steam import SteamAssertionVerifier, origin_of
-from paynow.deadline import Deadline
+from customers.common.errors import InvalidSteamAssertionError, SteamUnavailableError
+from customers.signup.steam import SteamAssertionVerifier, origin_of
+from customers.common.deadline import Deadline
 from signup_fakes import MemoryNonces, StubAuthenticator
 from steam_openid import SteamOpenIdStandIn, sign_fields
 
