@@ -25,13 +25,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "layers" / "shared"), str(ROOT / "local")]
 
+from customers.common.deadline import Deadline
+from customers.importer.config import ImportConfig
+from customers.importer.service import ImportService
+from customers.importer.triggers import ImportRequest
 from import_tools.cli import run as cli_run
 from import_tools.stores import DirectoryReportStore, LocalFileSource, MemoryCheckpointStore
-from customers.importer.triggers import ImportRequest
-from customers.importer.service import ImportService
-from customers.importer.config import ImportConfig
 from paynow.client import PayNowClient
-from customers.common.deadline import Deadline
 
 RATE = 20.0
 LATENCY = 0.15

@@ -7,8 +7,8 @@ import re
 from typing import Any
 
 import pytest
-from customers.importer.settings import ImporterSettings
 from customers.authorizer.settings import AuthorizerSettings
+from customers.importer.settings import ImporterSettings
 from customers.signup.settings import SignupSettings
 from customers.trusted.settings import TrustedSettings
 from pydantic import BaseModel

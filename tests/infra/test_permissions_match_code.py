@@ -18,10 +18,10 @@ import pytest
 from customers.adapters.dynamo_state import DynamoCreationLock, DynamoNonceStore
 from customers.adapters.import_checkpoints import DynamoCheckpointStore
 from customers.adapters.s3_import import UPLOAD_PART, S3ObjectSource, S3ReportStore
-from customers.importer.ports import BusyError
-from customers.importer.service import ImportService
 from customers.importer.config import ImportConfig
 from customers.importer.model.state import ImportState
+from customers.importer.ports import BusyError
+from customers.importer.service import ImportService
 from moto import mock_aws
 from paynow.models import Customer
 

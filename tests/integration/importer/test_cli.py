@@ -6,10 +6,11 @@ import csv
 from pathlib import Path
 
 import pytest
-from conftest import csv_text, steam
-from customers.importer import cli
+from import_tools import cli
 from paynow_emulator import PayNowEmulator
 from paynow_emulator.server import BackgroundServer
+
+from tests.support.import_stack import csv_text, steam
 
 
 def _file(tmp_path: Path) -> Path:

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Stack, assert_invariant, csv_text, steam
 from customers.importer.model.state import ImportStatus
 
+from tests.support.import_stack import ImportStack, assert_invariant, csv_text, steam
 
-def test_a_row_with_a_thousands_of_digits_id_is_rejected_and_the_rest_imported(stack: Stack) -> None:
-    stack.put(
+
+def test_a_row_with_a_thousands_of_digits_id_is_rejected_and_the_rest_imported(
+    import_stack: ImportStack,
+) -> None:
+    import_stack.put(
         "incoming/long-id.csv",
         csv_text(["steam_id", "xuid"], [[steam(1), ""], ["", "1" * 5000], [steam(2), ""]]),
     )
-    summary = stack.run("incoming/long-id.csv")
+    summary = import_stack.run("incoming/long-id.csv")
     assert summary.status is ImportStatus.COMPLETED
     assert (summary.counts.total, summary.counts.created, summary.counts.rejected) == (3, 2, 1)
     assert_invariant(summary)
-    (_, rejected) = stack.report(summary)[:2]
+    (_, rejected) = import_stack.report(summary)[:2]
     assert rejected[:2] == ["3", "invalid_xbox_xuid"]
     assert "int_max_str_digits" not in rejected[2]
 
@@ -35,22 +38,24 @@ def test_a_row_with_a_thousands_of_digits_id_is_rejected_and_the_rest_imported(s
     ],
     ids=["200KB-line", "unclosed-quote", "400KB-header"],
 )
-def test_a_file_with_an_unusable_header_is_rejected_with_a_report(stack: Stack, data: bytes) -> None:
-    stack.put("incoming/bad-header.csv", data)
-    summary = stack.run("incoming/bad-header.csv")
+def test_a_file_with_an_unusable_header_is_rejected_with_a_report(
+    import_stack: ImportStack, data: bytes
+) -> None:
+    import_stack.put("incoming/bad-header.csv", data)
+    summary = import_stack.run("incoming/bad-header.csv")
     assert summary.status is ImportStatus.REJECTED
     assert summary.error is not None
     assert "header" in summary.error
     assert len(summary.error) < 500
-    assert stack.emu.inspect.requests == []
-    assert stack.summary_object(summary)["status"] == "rejected"
-    assert [e["detail-type"] for e in stack.events()] == ["Import Failed"]
+    assert import_stack.emu.inspect.requests == []
+    assert import_stack.summary_object(summary)["status"] == "rejected"
+    assert [e["detail-type"] for e in import_stack.events()] == ["Import Failed"]
 
 
-def test_no_identifier_error_names_a_few_columns_not_all_of_them(stack: Stack) -> None:
+def test_no_identifier_error_names_a_few_columns_not_all_of_them(import_stack: ImportStack) -> None:
     header = ",".join(f"col{i}" for i in range(2000))
-    stack.put("incoming/wide.csv", header + "\n" + ",".join("v" for _ in range(2000)) + "\n")
-    summary = stack.run("incoming/wide.csv")
+    import_stack.put("incoming/wide.csv", header + "\n" + ",".join("v" for _ in range(2000)) + "\n")
+    summary = import_stack.run("incoming/wide.csv")
     assert summary.status is ImportStatus.REJECTED
     assert summary.error is not None
     assert "no identifier column" in summary.error

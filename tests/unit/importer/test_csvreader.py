@@ -1,8 +1,14 @@
 import io
 
 import pytest
-from customers.importer import csvreader
-from customers.importer.reading.csvreader import CsvFileError, Position, RecordReader, read_header, sniff_delimiter
+from customers.importer.reading import csvreader
+from customers.importer.reading.csvreader import (
+    CsvFileError,
+    Position,
+    RecordReader,
+    read_header,
+    sniff_delimiter,
+)
 
 
 def _stream(data: bytes) -> io.BufferedReader:

@@ -3,8 +3,7 @@ import io
 
 import pytest
 from customers.importer.model.counts import Counts
-from customers.importer.model.rejection import neutralise, reject_header, reject_rows
-from customers.importer.model.rejection import RejectCode, Rejection
+from customers.importer.model.rejection import RejectCode, Rejection, neutralise, reject_header, reject_rows
 
 
 @pytest.mark.parametrize(

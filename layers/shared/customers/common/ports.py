@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from paynow.models import Customer, CustomerUpsert, LookupKey
+if TYPE_CHECKING:
+    from paynow.models import Customer, CustomerUpsert, LookupKey
 
-from customers.common.deadline import Deadline
+    from customers.common.deadline import Deadline
 
 
 class CustomersApi(Protocol):

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from customers.importer.model.state import ImportState
+if TYPE_CHECKING:
+    from customers.importer.model.state import ImportState
 
 
 class ExistingMode(StrEnum):

@@ -100,3 +100,6 @@ def make_client(emu: PayNowEmulator, kind: str, **kwargs: Any) -> httpx.Client:
 STEAM_A = "76561197960287930"
 STEAM_B = "76561198000000001"
 NOTCH_UUID = "069a79f4-44e9-4726-a5be-fca90e38aaf5"
+
+# The key the integration tests give the PayNow emulator.
+EMULATOR_API_KEY = "pnapi_v1_integration_5e1f0a"

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from customers.common.ports import Claim
 from customers.common.deadline import Deadline
+from customers.common.ports import Claim
 from paynow.errors import ConflictError, NotFoundError, PayNowError
 from paynow.models import Customer, CustomerUpsert, LookupKey
 

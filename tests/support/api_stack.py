@@ -1,4 +1,4 @@
-"""Shared pieces of the signup integration tests: names, the provisioned stack, wiring."""
+"""Shared pieces of the signup integration tests: names, the provisioned api_stack, wiring."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ from types import ModuleType
 from typing import Any
 
 import boto3
-from customers.api import runtime
+from customers.bootstrap.signup import SignupFunction, build_signup_service
+from customers.bootstrap.trusted import TrustedFunction, build_trusted_service
+from customers.signup import routes as signup_routes
+from customers.trusted import routes as trusted_routes
 from paynow_emulator import PayNowEmulator
-from signup_helpers import FakeLambdaContext
 from steam_openid import SteamOpenIdStandIn
 
 from tests.support.fake_aws import EventTap, create_state_table
+from tests.support.lambda_events import FakeLambdaContext
 
 REGION = "us-east-1"
 TABLE = "paynow-customers-state"
@@ -36,8 +39,8 @@ BEDROCK_ACCOUNTS = {"Steve Bedrock": "00000000-0000-0000-0009-01f0b3c1d2e4"}
 
 
 @dataclass
-class Stack:
-    emu: PayNowEmulator
+class ApiStack:
+    emulator: PayNowEmulator
     steam: SteamOpenIdStandIn
     signup: ModuleType
     trusted: ModuleType
@@ -48,34 +51,33 @@ class Stack:
         return module.lambda_handler(event, FakeLambdaContext(function_name=module.__name__))
 
     def paynow_calls(self) -> list[Any]:
-        return [r for r in self.emu.inspect.requests if r.operation is not None]
+        return [r for r in self.emulator.inspect.requests if r.operation is not None]
 
     def published_events(self) -> list[dict[str, Any]]:
         return self.tap.drain()
 
 
-def provision(emu: PayNowEmulator) -> EventTap:
+def provision(emulator: PayNowEmulator) -> EventTap:
     ddb = boto3.client("dynamodb", region_name=REGION)
     create_state_table(ddb, TABLE)
     ddb.update_time_to_live(
         TableName=TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"}
     )
     sm = boto3.client("secretsmanager", region_name=REGION)
-    sm.create_secret(Name=API_KEY_SECRET, SecretString=json.dumps({"api_key": emu.api_key}))
+    sm.create_secret(Name=API_KEY_SECRET, SecretString=json.dumps({"api_key": emulator.api_key}))
     sm.create_secret(Name=CALLERS_SECRET, SecretString=json.dumps({"callers": CALLERS}))
     return EventTap.on_new_bus(REGION, BUS)
 
 
-def wire(module: ModuleType, stack_emu: PayNowEmulator, steam: SteamOpenIdStandIn) -> None:
-    """Point a freshly loaded function at the in-process emulator and Steam stand-in."""
-    if hasattr(module, "service"):
-        if hasattr(module.settings, "allowed_origins"):
-            module.service.set(
-                runtime.build_signup_service(
-                    module.settings, paynow_transport=stack_emu.transport(), steam_transport=steam.transport()
-                )
-            )
-        else:
-            module.service.set(
-                runtime.build_trusted_service(module.settings, paynow_transport=stack_emu.transport())
-            )
+def wire(module: ModuleType, emulator: PayNowEmulator, steam: SteamOpenIdStandIn) -> None:
+    """Point a freshly loaded function at the in-process emulator and Steam stand-in, the way the
+    function's own wiring provides its service: Powertools' ``app.dependency_overrides``."""
+    function = module.function
+    if isinstance(function, SignupFunction):
+        signup = build_signup_service(
+            function.settings, paynow_transport=emulator.transport(), steam_transport=steam.transport()
+        )
+        function.app.dependency_overrides[signup_routes.signup_service] = lambda: signup
+    elif isinstance(function, TrustedFunction):
+        trusted = build_trusted_service(function.settings, paynow_transport=emulator.transport())
+        function.app.dependency_overrides[trusted_routes.trusted_service] = lambda: trusted

@@ -15,7 +15,7 @@ STORE_ID = "411486491630370816"
 CUSTOMER_ID = "411486491630370817"
 API_KEY = "pnapi_v1_unit_test_key_0123456789"
 WALL_NOW = 1_780_000_000.0
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = REPO_ROOT.parent / "shared" / "paynow-openapi" / "management-api.json"
 
 
