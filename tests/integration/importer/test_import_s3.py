@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from customers.common.deadline import Deadline
-from customers.importer.config import ExistingMode, ImportConfig
+from customers.importer.config import ExistingMode
 from customers.importer.model.state import ImportStatus
 from customers.importer.triggers import parse_event
 from paynow.models import CustomerUpsert
@@ -227,7 +227,7 @@ def test_crash_between_chunks_resumes_without_creating_twice(import_stack: Impor
             "incoming/crash.csv",
             concurrency=4,
             lease_seconds=1.0,
-            options=ImportConfig(on_checkpoint=die_after_three),
+            on_checkpoint=die_after_three,
         )
     created_before = import_stack.emu.inspect.count()
     assert 0 < created_before < 1998

@@ -148,7 +148,7 @@ def _tampered(api_stack: ApiStack) -> dict[str, Any]:
 
 
 def _forged(api_stack: ApiStack) -> dict[str, Any]:
-    from signup_stack import STEAM_URL
+    from tests.support.api_stack import STEAM_URL
     from steam_openid import SteamOpenIdStandIn
 
     return {"steam": SteamOpenIdStandIn(STEAM_URL).mint(f"{ORIGIN}/steam/return", steam_id=STEAM_ID)}

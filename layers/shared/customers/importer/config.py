@@ -16,7 +16,7 @@ class ExistingMode(StrEnum):
     UPDATE = "update"
 
 
-@dataclass(frozen=True)
+@dataclass
 class ImportConfig:
     bucket: str | None = None  # when set, only objects of this bucket are imported
     reports_prefix: str = "reports/"
