@@ -25,13 +25,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "layers" / "shared"), str(ROOT / "local")]
 
-from customers.common.deadline import Deadline
-from customers.importer.config import ImportConfig
-from customers.importer.service import ImportService
-from customers.importer.triggers import ImportRequest
-from import_tools.cli import run as cli_run
-from import_tools.stores import DirectoryReportStore, LocalFileSource, MemoryCheckpointStore
-from paynow.client import PayNowClient
+from customers.common.deadline import Deadline  # noqa: E402
+from customers.importer.config import ImportConfig  # noqa: E402
+from customers.importer.service import ImportService  # noqa: E402
+from customers.importer.triggers import ImportRequest  # noqa: E402
+from import_tools.cli import run as cli_run  # noqa: E402
+from import_tools.stores import DirectoryReportStore, LocalFileSource, MemoryCheckpointStore  # noqa: E402
+from paynow.client import PayNowClient  # noqa: E402
 
 RATE = 20.0
 LATENCY = 0.15

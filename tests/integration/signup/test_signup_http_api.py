@@ -148,8 +148,9 @@ def _tampered(api_stack: ApiStack) -> dict[str, Any]:
 
 
 def _forged(api_stack: ApiStack) -> dict[str, Any]:
-    from tests.support.api_stack import STEAM_URL
     from steam_openid import SteamOpenIdStandIn
+
+    from tests.support.api_stack import STEAM_URL
 
     return {"steam": SteamOpenIdStandIn(STEAM_URL).mint(f"{ORIGIN}/steam/return", steam_id=STEAM_ID)}
 
