@@ -35,7 +35,7 @@ pytestmark = pytest.mark.infra
 REGION = "eu-west-1"
 TABLE = RESOURCE_NAMES["StateTable"]
 CUSTOMER = Customer(id="429000000000000100", store_id="429000000000000000", created_at="2026-01-01T00:00:00Z")
-STEAM_SOURCE = ROOT / "layers/shared/customers/steam.py"
+STEAM_SOURCE = ROOT / "layers/shared/customers/signup/steam.py"
 
 
 @dataclass(frozen=True)
