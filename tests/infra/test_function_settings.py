@@ -7,8 +7,10 @@ import re
 from typing import Any
 
 import pytest
+from customers.authorizer.settings import AuthorizerSettings
 from customers.importer.settings import ImporterSettings
-from customers.signup_settings import AuthorizerSettings, SignupSettings, TrustedSettings
+from customers.signup.settings import SignupSettings
+from customers.trusted.settings import TrustedSettings
 from pydantic import BaseModel
 
 from .cfn_resolve import OPERATOR_VALUES, Resolver

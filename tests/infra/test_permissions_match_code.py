@@ -18,9 +18,10 @@ import pytest
 from customers.adapters.dynamo_state import DynamoCreationLock, DynamoNonceStore
 from customers.adapters.import_checkpoints import DynamoCheckpointStore
 from customers.adapters.s3_import import UPLOAD_PART, S3ObjectSource, S3ReportStore
+from customers.importer.config import ImportConfig
+from customers.importer.model.state import ImportState
 from customers.importer.ports import BusyError
-from customers.importer.service import ImportService, ServiceConfig
-from customers.importer.state import ImportState
+from customers.importer.service import ImportService
 from moto import mock_aws
 from paynow.models import Customer
 
@@ -34,7 +35,7 @@ pytestmark = pytest.mark.infra
 REGION = "eu-west-1"
 TABLE = RESOURCE_NAMES["StateTable"]
 CUSTOMER = Customer(id="429000000000000100", store_id="429000000000000000", created_at="2026-01-01T00:00:00Z")
-STEAM_SOURCE = ROOT / "layers/shared/customers/steam.py"
+STEAM_SOURCE = ROOT / "layers/shared/customers/signup/steam.py"
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,7 @@ def _import_requests(template: dict[str, Any], function: dict[str, Any]) -> list
     dynamodb = recorder.attach(boto3.client("dynamodb"))
     checkpoints = DynamoCheckpointStore(dynamodb, TABLE)
     reports = S3ReportStore(s3, bucket)
-    config = ServiceConfig(
+    config = ImportConfig(
         bucket=bucket,
         incoming_prefix=environment["INCOMING_PREFIX"],
         reports_prefix=environment["REPORTS_PREFIX"],

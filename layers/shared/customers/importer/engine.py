@@ -12,23 +12,26 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
 
-from paynow.deadline import Deadline
 from paynow.errors import PayNowError
 
-from customers.importer.columns import HeaderError, map_header
-from customers.importer.csvreader import CsvFileError, Position, RecordReader, read_header
+from customers.common.deadline import Deadline
+from customers.importer.config import ImportConfig
+from customers.importer.model.counts import Counts
+from customers.importer.model.rejection import RejectCode, Rejection, reject_rows
+from customers.importer.model.state import ImportState
+from customers.importer.model.valid_row import ValidRow
 from customers.importer.ports import CheckpointStore, ObjectSource, ObjectVersion, ReportStore
-from customers.importer.report import Counts, reject_rows
-from customers.importer.rows import RejectCode, Rejection, RowValidator, ValidRow
-from customers.importer.seen import SeenIdentities
-from customers.importer.sender import ChunkSender, DeadlineReachedError
-from customers.importer.state import ImportState
+from customers.importer.reading.columns import HeaderError, map_header
+from customers.importer.reading.csvreader import CsvFileError, Position, RecordReader, read_header
+from customers.importer.reading.rows import RowValidator
+from customers.importer.reading.seen import SeenIdentities
+from customers.importer.sending import ChunkSender, DeadlineReachedError
 
 logger = logging.getLogger(__name__)
 
@@ -55,17 +58,6 @@ class Segment:
 
 
 @dataclass
-class EngineOptions:
-    concurrency: int = 4
-    hop_reserve_seconds: float = 60.0
-    lease_seconds: float = 60.0
-    temp_dir: str | None = None  # where the duplicate index lives (default: the system temp dir)
-    # Called after each checkpoint; tests raise from it to simulate an invocation dying.
-    on_checkpoint: Callable[[ImportState], None] | None = None
-    progress: Callable[[ImportState], None] | None = None
-
-
-@dataclass
 class _Run:
     state: ImportState
     deadline: Deadline
@@ -85,7 +77,7 @@ class ImportEngine:
         checkpoints: CheckpointStore,
         sender: ChunkSender | None,
         owner: str,
-        options: EngineOptions,
+        options: ImportConfig,
     ) -> None:
         self._source = source
         self._reports = reports
