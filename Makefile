@@ -41,7 +41,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy layers/shared functions local
 
 unit: $(STAMP)
-	$(BIN)/pytest tests/unit
+	$(BIN)/pytest tests/unit local/devstack/tests
 
 integration: $(STAMP)
 	$(BIN)/pytest tests/integration

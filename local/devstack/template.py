@@ -1,7 +1,8 @@
 """What template.yaml declares, read for a local run: functions, HTTP API routes, triggers, resources.
 
 Nothing here is specific to this project's template: functions, routes, authorizers, CORS, bucket
-notifications and EventBridge rules are all discovered from the template and its Globals.
+notifications and EventBridge rules are all discovered from the template, its Globals merged by SAM
+(devstack.template_model), as `sam local` reads it.
 """
 
 from __future__ import annotations
@@ -13,11 +14,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devstack.cfn import Context, Resolver, TemplateError, load_template, parameter_values
+from devstack.template_model import (
+    FUNCTION,
+    HTTP_API,
+    LAYER,
+    Context,
+    Resolver,
+    TemplateError,
+    effective_properties,
+    load_template,
+    parameter_values,
+)
 
-FUNCTION = "AWS::Serverless::Function"
-HTTP_API = "AWS::Serverless::HttpApi"
-LAYER = "AWS::Serverless::LayerVersion"
 IMPLICIT_HTTP_API = "ServerlessHttpApi"
 
 
@@ -136,27 +144,6 @@ class Resource:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-def merge_globals(global_props: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
-    """SAM's Globals rule: maps merge key by key, lists are additive (globals first), scalars override."""
-    merged: dict[str, Any] = dict(global_props)
-    for key, value in props.items():
-        base = merged.get(key)
-        if isinstance(base, dict) and isinstance(value, dict) and not _is_intrinsic(value):
-            merged[key] = merge_globals(base, value)
-        elif isinstance(base, list) and isinstance(value, list):
-            merged[key] = [*base, *value]
-        else:
-            merged[key] = value
-    return merged
-
-
-def _is_intrinsic(value: Mapping[str, Any]) -> bool:
-    if len(value) != 1:
-        return False
-    key = str(next(iter(value)))
-    return key in ("Ref", "Condition") or key.startswith("Fn::")
-
-
 def _bucket_safe(name: str) -> str:
     return re.sub(r"[^a-z0-9.-]", "-", name.lower())[:63].strip("-.")
 
@@ -175,6 +162,8 @@ class LocalTemplate:
         self.path = path.resolve()
         self.root = self.path.parent
         self.document = load_template(self.path)
+        self.functions_props = effective_properties(self.document, FUNCTION)
+        self.http_api_props = effective_properties(self.document, HTTP_API)
         self.stack_name = stack_name
         self.region = region
         self.account_id = account_id
@@ -205,8 +194,7 @@ class LocalTemplate:
     def env_parameter_refs(self) -> dict[str, str]:
         """Environment variable -> the parameter it is set from (``!Ref P`` or ``!Join [",", !Ref P]``)."""
         found: dict[str, str] = {}
-        for resource in self._raw_resources(FUNCTION):
-            props = merge_globals(self._function_globals(), resource.get("Properties") or {})
+        for props in self.functions_props.values():
             variables = (props.get("Environment") or {}).get("Variables") or {}
             for env_name, raw in variables.items():
                 param = _param_of(raw)
@@ -293,9 +281,6 @@ class LocalTemplate:
         return uuid.uuid5(uuid.NAMESPACE_URL, f"{self.stack_name}:{logical_id}").hex[:10]
 
     # -- functions --------------------------------------------------------------------------------
-    def _function_globals(self) -> dict[str, Any]:
-        return dict(((self.document.get("Globals") or {}).get("Function")) or {})
-
     def layer_paths(self) -> dict[str, Path]:
         """Layer version ARN -> the directory to put on sys.path (``python/`` inside it if present)."""
         paths: dict[str, Path] = {}
@@ -312,13 +297,10 @@ class LocalTemplate:
     def functions(self) -> dict[str, FunctionSpec]:
         layers = self.layer_paths()
         specs: dict[str, FunctionSpec] = {}
-        for raw in self._raw_resources(FUNCTION):
-            logical_id = raw["LogicalId"]
+        for logical_id, raw in self.functions_props.items():
             if not self.included(logical_id):
                 continue
-            props = self.resolver.resolve(
-                merge_globals(self._function_globals(), raw.get("Properties") or {})
-            )
+            props = self.resolver.resolve(raw)
             specs[logical_id] = self._function_spec(logical_id, props, layers)
         return specs
 
@@ -379,27 +361,23 @@ class LocalTemplate:
     # -- HTTP APIs --------------------------------------------------------------------------------
     def http_apis(self, functions: Mapping[str, FunctionSpec]) -> list[HttpApiSpec]:
         apis: dict[str, dict[str, Any]] = {}
-        global_api = dict(((self.document.get("Globals") or {}).get("HttpApi")) or {})
-        for raw in self._raw_resources(HTTP_API):
-            if self.included(raw["LogicalId"]):
-                if (raw.get("Properties") or {}).get("DefinitionBody") or (raw.get("Properties") or {}).get(
-                    "DefinitionUri"
-                ):
-                    raise TemplateError(f"{raw['LogicalId']}: OpenAPI-defined HTTP APIs are not supported")
-                apis[raw["LogicalId"]] = self.resolver.resolve(
-                    merge_globals(global_api, raw.get("Properties") or {})
-                )
+        for api_logical, raw in self.http_api_props.items():
+            if self.included(api_logical):
+                if raw.get("DefinitionBody") or raw.get("DefinitionUri"):
+                    raise TemplateError(f"{api_logical}: OpenAPI-defined HTTP APIs are not supported")
+                apis[api_logical] = self.resolver.resolve(raw)
         routes: dict[str, list[Route]] = {name: [] for name in apis}
         for logical_id in functions:
-            raw_fn = self.document["Resources"][logical_id]
-            for event_name, event in ((raw_fn.get("Properties") or {}).get("Events") or {}).items():
+            for event_name, event in (self.functions_props[logical_id].get("Events") or {}).items():
                 if event.get("Type") != "HttpApi":
                     continue
                 props = self.resolver.resolve(event.get("Properties") or {})
                 api_ref = (event.get("Properties") or {}).get("ApiId")
                 if api_ref is None:
                     api_logical = IMPLICIT_HTTP_API
-                    apis.setdefault(IMPLICIT_HTTP_API, self.resolver.resolve(global_api) or {})
+                    # SAM creates it with the HttpApi Globals and nothing else.
+                    implicit = dict((self.document.get("Globals") or {}).get("HttpApi") or {})
+                    apis.setdefault(IMPLICIT_HTTP_API, self.resolver.resolve(implicit) or {})
                     routes.setdefault(IMPLICIT_HTTP_API, [])
                 elif isinstance(api_ref, dict) and "Ref" in api_ref:
                     api_logical = str(api_ref["Ref"])
@@ -494,7 +472,7 @@ class LocalTemplate:
                     )
                 )
         for logical_id in functions:
-            events = (self.document["Resources"][logical_id].get("Properties") or {}).get("Events") or {}
+            events = self.functions_props[logical_id].get("Events") or {}
             for event in events.values():
                 if event.get("Type") != "S3":
                     continue
@@ -550,7 +528,7 @@ class LocalTemplate:
                     )
                 )
         for logical_id in functions:
-            events = (self.document["Resources"][logical_id].get("Properties") or {}).get("Events") or {}
+            events = self.functions_props[logical_id].get("Events") or {}
             for event_name, event in events.items():
                 if event.get("Type") not in ("EventBridgeRule", "CloudWatchEvent"):
                     continue
@@ -573,7 +551,7 @@ class LocalTemplate:
         supported = {"HttpApi", "S3", "EventBridgeRule", "CloudWatchEvent"}
         out: list[str] = []
         for logical_id in functions:
-            events = (self.document["Resources"][logical_id].get("Properties") or {}).get("Events") or {}
+            events = self.functions_props[logical_id].get("Events") or {}
             out.extend(
                 f"{logical_id}.{name} ({event.get('Type')})"
                 for name, event in events.items()

@@ -1,4 +1,4 @@
-"""The CloudFormation YAML loader and intrinsic-function resolver."""
+"""The template model: cfn-lint's decoding of short-form tags, and the intrinsic-function resolver."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from devstack.cfn import Context, Resolver, TemplateError, load_template, parameter_values
+from devstack.template_model import Context, Resolver, TemplateError, load_template, parameter_values
 
 TEMPLATE = """
 Parameters:
