@@ -24,6 +24,7 @@ from devstack.template_model import (
     effective_properties,
     load_template,
     parameter_values,
+    transform,
 )
 
 IMPLICIT_HTTP_API = "ServerlessHttpApi"
@@ -164,6 +165,7 @@ class LocalTemplate:
         self.document = load_template(self.path)
         self.functions_props = effective_properties(self.document, FUNCTION)
         self.http_api_props = effective_properties(self.document, HTTP_API)
+        self._deployed: dict[str, Any] | None = None
         self.stack_name = stack_name
         self.region = region
         self.account_id = account_id
@@ -456,9 +458,22 @@ class LocalTemplate:
         )
 
     # -- triggers ---------------------------------------------------------------------------------
+    def deployed(self, type_: str) -> list[Resource]:
+        """Resources of a type as the SAM transform deploys them (a function's S3 and EventBridge
+        events become bucket notifications and rules), Condition holding, properties resolved."""
+        if self._deployed is None:
+            self._deployed = transform(self.document, self.region)
+        resolver = Resolver(self._deployed, self.context)
+        return [
+            Resource(logical_id, type_, resolver.resolve(resource.get("Properties") or {}) or {})
+            for logical_id, resource in self._deployed["Resources"].items()
+            if resource.get("Type") == type_
+            and (resource.get("Condition") is None or resolver.condition(str(resource["Condition"])))
+        ]
+
     def bucket_triggers(self, functions: Mapping[str, FunctionSpec]) -> list[BucketTrigger]:
         triggers: list[BucketTrigger] = []
-        for bucket in self.resources("AWS::S3::Bucket"):
+        for bucket in self.deployed("AWS::S3::Bucket"):
             notification = bucket.properties.get("NotificationConfiguration") or {}
             for config in notification.get("LambdaConfigurations") or []:
                 prefix, suffix = _key_filter(config.get("Filter"))
@@ -467,28 +482,6 @@ class LocalTemplate:
                         bucket=bucket.logical_id,
                         function=self.function_by_arn(str(config["Function"]), functions),
                         events=(str(config["Event"]),),
-                        prefix=prefix,
-                        suffix=suffix,
-                    )
-                )
-        for logical_id in functions:
-            events = self.functions_props[logical_id].get("Events") or {}
-            for event in events.values():
-                if event.get("Type") != "S3":
-                    continue
-                raw_bucket = (event.get("Properties") or {}).get("Bucket")
-                if not (isinstance(raw_bucket, dict) and "Ref" in raw_bucket):
-                    raise TemplateError(
-                        f"{logical_id}: S3 event Bucket must be !Ref to a bucket in the template"
-                    )
-                props = self.resolver.resolve(event.get("Properties") or {})
-                names = props.get("Events")
-                prefix, suffix = _key_filter(props.get("Filter"))
-                triggers.append(
-                    BucketTrigger(
-                        bucket=str(raw_bucket["Ref"]),
-                        function=logical_id,
-                        events=tuple([names] if isinstance(names, str) else names or ()),
                         prefix=prefix,
                         suffix=suffix,
                     )
@@ -509,7 +502,7 @@ class LocalTemplate:
     def rule_triggers(self, functions: Mapping[str, FunctionSpec]) -> list[RuleTrigger]:
         triggers: list[RuleTrigger] = []
         function_arns = {spec.arn for spec in functions.values()}
-        for rule in self.resources("AWS::Events::Rule"):
+        for rule in self.deployed("AWS::Events::Rule"):
             pattern = rule.properties.get("EventPattern")
             if not pattern or rule.properties.get("State", "ENABLED") != "ENABLED":
                 continue
@@ -525,24 +518,6 @@ class LocalTemplate:
                         function=self.function_by_arn(arn, functions),
                         input=target.get("Input"),
                         input_path=target.get("InputPath"),
-                    )
-                )
-        for logical_id in functions:
-            events = self.functions_props[logical_id].get("Events") or {}
-            for event_name, event in events.items():
-                if event.get("Type") not in ("EventBridgeRule", "CloudWatchEvent"):
-                    continue
-                props = self.resolver.resolve(event.get("Properties") or {})
-                if props.get("State", "ENABLED") != "ENABLED":
-                    continue
-                triggers.append(
-                    RuleTrigger(
-                        logical_id=f"{logical_id}{event_name}",
-                        bus=_bus_name(props.get("EventBusName")),
-                        pattern=props.get("Pattern") or {},
-                        function=logical_id,
-                        input=props.get("Input"),
-                        input_path=props.get("InputPath"),
                     )
                 )
         return triggers
