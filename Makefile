@@ -41,7 +41,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy layers/shared functions local
 
 unit: $(STAMP)
-	$(BIN)/pytest tests/unit
+	$(BIN)/pytest tests/unit local/devstack/tests
 
 integration: $(STAMP)
 	$(BIN)/pytest tests/integration
@@ -66,7 +66,7 @@ test-lambda-python:
 	[ -x $(LAMBDA_VENV)/bin/python ] || $(LAMBDA_PYTHON) -m venv $(LAMBDA_VENV); \
 	$(LAMBDA_VENV)/bin/pip install --quiet --upgrade pip; \
 	$(LAMBDA_VENV)/bin/pip install --quiet -e '.[dev]'; \
-	$(LAMBDA_VENV)/bin/python -m pytest tests/unit tests/integration -q -p no:cacheprovider
+	$(LAMBDA_VENV)/bin/python -m pytest tests/unit tests/integration local/devstack/tests -q -p no:cacheprovider
 
 build: $(STAMP) $(SAM)
 	SAM_CLI_TELEMETRY=0 PYTHON="$(CURDIR)/$(BIN)/python" $(SAM) build

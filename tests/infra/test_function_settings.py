@@ -13,7 +13,7 @@ from customers.signup.settings import SignupSettings
 from customers.trusted.settings import TrustedSettings
 from pydantic import BaseModel
 
-from .cfn_resolve import OPERATOR_VALUES, Resolver
+from .deployment import OPERATOR_VALUES, deployment
 
 pytestmark = pytest.mark.infra
 
@@ -28,7 +28,7 @@ SETTINGS: dict[str, type[BaseModel]] = {
 
 
 def _environment(template: dict[str, Any], function: dict[str, Any]) -> dict[str, str]:
-    resolve = Resolver(template)
+    resolve = deployment(template).resolve
     environment: dict[str, str] = {}
     for name, value in function["Environment"]["Variables"].items():
         resolved = resolve(value)

@@ -27,8 +27,8 @@ from paynow.models import Customer
 
 from tests.support.fake_aws import create_state_table, use_fake_credentials
 
-from .cfn_resolve import RESOURCE_NAMES, Resolver
-from .cfn_template import ROOT
+from .deployment import RESOURCE_NAMES, deployment
+from .tools import ROOT
 
 pytestmark = pytest.mark.infra
 
@@ -125,7 +125,7 @@ def _allowed(statements: list[dict[str, Any]], request: Request) -> bool:
 
 def _statements(template: dict[str, Any], function: dict[str, Any]) -> list[dict[str, Any]]:
     """The function's inline statements with every intrinsic function resolved."""
-    resolve = Resolver(template)
+    resolve = deployment(template).resolve
     found: list[dict[str, Any]] = []
     for policy in function["Policies"]:
         for statement in policy.get("Statement", []):
@@ -173,7 +173,9 @@ def _nonce_requests() -> list[Request]:
 
 
 def _import_requests(template: dict[str, Any], function: dict[str, Any]) -> list[Request]:
-    environment = {k: str(Resolver(template)(v)) for k, v in function["Environment"]["Variables"].items()}
+    environment = {
+        k: str(deployment(template).resolve(v)) for k, v in function["Environment"]["Variables"].items()
+    }
     bucket = environment["IMPORT_BUCKET"]
     plain_s3 = boto3.client("s3")
     plain_s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})  # type: ignore[typeddict-item]
@@ -286,7 +288,9 @@ def test_a_call_outside_the_grants_is_refused(template: dict[str, Any], function
     importer = _statements(template, functions["ImportFunction"])
     signup = _statements(template, functions["SignupFunction"])
     table = f"arn:aws:dynamodb:{REGION}:123456789012:table/{TABLE}"
-    bucket = Resolver(template)(functions["ImportFunction"]["Environment"]["Variables"]["IMPORT_BUCKET"])
+    bucket = deployment(template).resolve(
+        functions["ImportFunction"]["Environment"]["Variables"]["IMPORT_BUCKET"]
+    )
     refused = [
         (importer, Request("dynamodb:PutItem", table, (("dynamodb:LeadingKeys", ("lock#steam:1",)),))),
         (importer, Request("dynamodb:DeleteItem", table, (("dynamodb:LeadingKeys", ("import#x",)),))),

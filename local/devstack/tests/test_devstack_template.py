@@ -5,16 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from devstack.cfn import TemplateError
-from devstack.template import (
-    AsyncConfig,
-    Authorizer,
-    Cors,
-    Destination,
-    LocalTemplate,
-    Throttle,
-    merge_globals,
-)
+from devstack.template import AsyncConfig, Authorizer, Cors, Destination, LocalTemplate, Throttle
+from devstack.template_model import TemplateError, with_globals
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -212,10 +204,20 @@ def test_unknown_authorizer_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_globals_merge_rules() -> None:
-    merged = merge_globals(
-        {"Layers": ["a"], "Environment": {"Variables": {"A": "1", "B": "1"}}, "Timeout": 3},
-        {"Layers": ["b"], "Environment": {"Variables": {"B": "2"}}, "Timeout": 9},
-    )
+    """SAM's own rule: maps merge key by key, lists are additive (globals first), scalars override."""
+    document = {
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Globals": {
+            "Function": {"Layers": ["a"], "Environment": {"Variables": {"A": "1", "B": "1"}}, "Timeout": 3}
+        },
+        "Resources": {
+            "Fn": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {"Layers": ["b"], "Environment": {"Variables": {"B": "2"}}, "Timeout": 9},
+            }
+        },
+    }
+    merged = with_globals(document)["Resources"]["Fn"]["Properties"]
     assert merged == {"Layers": ["a", "b"], "Environment": {"Variables": {"A": "1", "B": "2"}}, "Timeout": 9}
 
 

@@ -1,92 +1,133 @@
-"""CloudFormation YAML with short tags, and a resolver for the intrinsic functions a SAM template uses.
+"""The one reading of a SAM template, shared by the local stack and the template checks.
 
-The resolver evaluates against a local stack: parameters come from defaults or overrides, pseudo
-parameters from the local account/region, and ``Ref``/``Fn::GetAtt`` of resources from the physical
-names and attributes the devstack assigned when it created them.
+cfn-lint's decoder parses it (short-form tags included), SAM's own Globals plugin merges Globals into
+each resource, the SAM translator turns it into the CloudFormation a deployment creates, and
+``Resolver`` evaluates intrinsic functions against one concrete deployment: parameter values, pseudo
+parameters, and the physical names and attributes of its resources.
 """
 
 from __future__ import annotations
 
 import base64
+import copy
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+import boto3
+from cfnlint.decode import decode
+from samtranslator.model.exceptions import InvalidDocumentException
+from samtranslator.parser.parser import Parser
+from samtranslator.plugins.globals.globals_plugin import GlobalsPlugin
+from samtranslator.translator.translator import Translator
+
+FUNCTION = "AWS::Serverless::Function"
+LAYER = "AWS::Serverless::LayerVersion"
+HTTP_API = "AWS::Serverless::HttpApi"
 
 # Returned by Ref AWS::NoValue: a property or list item that resolves to it is dropped.
 NO_VALUE = object()
 
-_SCALAR_TAGS = ("Ref", "Condition")
-_FN_TAGS = (
-    "Sub",
-    "GetAtt",
-    "If",
-    "Equals",
-    "Not",
-    "And",
-    "Or",
-    "Join",
-    "Select",
-    "Split",
-    "FindInMap",
-    "Base64",
-    "GetAZs",
-    "ImportValue",
-    "Cidr",
-    "Length",
-    "ToJsonString",
-)
-
 
 class TemplateError(ValueError):
-    """The template uses something the local stack cannot evaluate (the message names it)."""
-
-
-class _CfnLoader(yaml.SafeLoader):
-    pass
-
-
-def _construct(node: yaml.Node, loader: yaml.SafeLoader) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return loader.construct_scalar(node)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node, deep=True)
-    if isinstance(node, yaml.MappingNode):
-        return loader.construct_mapping(node, deep=True)
-    raise TemplateError(f"unsupported YAML node {node!r}")
-
-
-def _register(tag: str, key: str) -> None:
-    def constructor(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
-        value = _construct(node, loader)
-        if key == "Fn::GetAtt" and isinstance(value, str):
-            # `!GetAtt Resource.Attribute` is the short form of the two-item list.
-            value = value.split(".", 1)
-        return {key: value}
-
-    _CfnLoader.add_constructor(f"!{tag}", constructor)
-
-
-for _tag in _SCALAR_TAGS:
-    _register(_tag, _tag)
-for _tag in _FN_TAGS:
-    _register(_tag, f"Fn::{_tag}")
+    """The template is unreadable, or uses something that cannot be evaluated (the message names it)."""
 
 
 def load_template(path: Path) -> dict[str, Any]:
-    """Parse a CloudFormation/SAM YAML (or JSON) template, keeping intrinsics as ``{"Fn::X": ...}``."""
-    document = yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506 - safe loader subclass
+    """Parse a CloudFormation/SAM template (YAML or JSON), intrinsics in long form (``{"Fn::X": ...}``)."""
+    document, problems = decode(str(path))
+    if problems:
+        raise TemplateError(f"{path}: " + "; ".join(str(problem.message) for problem in problems))
     if not isinstance(document, dict) or not isinstance(document.get("Resources"), dict):
         raise TemplateError(f"{path} is not a CloudFormation template (no Resources mapping)")
-    return document
+    # Plain dicts and strings: the decoder's nodes carry source positions nothing here reads.
+    plain: dict[str, Any] = json.loads(json.dumps(document, default=str))
+    return plain
+
+
+def with_globals(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the SAM template with its Globals merged into each resource by SAM's own plugin."""
+    merged = copy.deepcopy(dict(document))
+    try:
+        GlobalsPlugin().on_before_transform_template(merged)
+    except InvalidDocumentException as exc:
+        raise _sam_error(exc) from exc
+    return merged
+
+
+def effective_properties(document: Mapping[str, Any], type_: str) -> dict[str, dict[str, Any]]:
+    """Logical id -> properties (Globals applied, intrinsics unresolved) of every resource of a type."""
+    return {
+        logical_id: resource.get("Properties") or {}
+        for logical_id, resource in with_globals(document)["Resources"].items()
+        if resource.get("Type") == type_
+    }
+
+
+def _sam_error(exc: InvalidDocumentException) -> TemplateError:
+    return TemplateError("; ".join(str(cause.message) for cause in exc.causes) or str(exc.message))
+
+
+class _NoManagedPolicyNames:
+    """Managed policies are named by ARN here; SAM's own policy templates need no lookup."""
+
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+def transform(document: Mapping[str, Any], region: str = "us-east-1") -> dict[str, Any]:
+    """The plain CloudFormation the SAM transform makes of the template, as a deployment to ``region``.
+
+    Local code paths become placeholder S3 URIs, as `sam validate` does before translating.
+    """
+    sam = copy.deepcopy(dict(document))
+    placeholders = {FUNCTION: "CodeUri", LAYER: "ContentUri"}
+    for resource in sam["Resources"].values():
+        key = placeholders.get(resource.get("Type"))
+        if key and isinstance((resource.get("Properties") or {}).get(key), str):
+            resource["Properties"][key] = "s3://placeholder-bucket/code.zip"
+    translator = Translator(None, Parser(), boto_session=boto3.session.Session(region_name=region))
+    try:
+        translated: dict[str, Any] = translator.translate(
+            sam, parameter_values={}, get_managed_policy_map=_NoManagedPolicyNames().load
+        )
+    except InvalidDocumentException as exc:
+        raise _sam_error(exc) from exc
+    finally:
+        # Its timing metrics go to a no-op publisher; publishing drops them without a warning.
+        translator.metrics.publish()
+    return translated
+
+
+def parameter_values(template: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Each template parameter's value: the override if given, else its Default, typed as CFN does."""
+    values: dict[str, Any] = {}
+    params = template.get("Parameters") or {}
+    unknown = sorted(set(overrides) - set(params))
+    if unknown:
+        raise TemplateError(f"parameter override for unknown parameter(s): {', '.join(unknown)}")
+    for name, spec in params.items():
+        raw = overrides.get(name, spec.get("Default"))
+        if raw is None:
+            # A parameter without default that the stack does not override resolves to "" and is
+            # reported by the caller; CloudFormation would refuse to deploy without it.
+            raw = ""
+        kind = str(spec.get("Type", "String"))
+        if kind == "CommaDelimitedList" or kind.startswith("List<"):
+            values[name] = (
+                [item.strip() for item in raw.split(",")] if isinstance(raw, str) else [str(v) for v in raw]
+            )
+        else:
+            values[name] = str(raw) if not isinstance(raw, str) else raw
+    return values
 
 
 @dataclass
 class Context:
-    """Everything the resolver needs to know about the local stack."""
+    """Everything the resolver needs to know about the deployment it evaluates for."""
 
     parameters: dict[str, Any]
     region: str = "us-east-1"
@@ -121,34 +162,15 @@ class Context:
         return values[name]
 
 
-def parameter_values(template: Mapping[str, Any], overrides: Mapping[str, str]) -> dict[str, Any]:
-    """Each template parameter's value: the override if given, else its Default, typed as CFN does."""
-    values: dict[str, Any] = {}
-    params = template.get("Parameters") or {}
-    unknown = sorted(set(overrides) - set(params))
-    if unknown:
-        raise TemplateError(f"parameter override for unknown parameter(s): {', '.join(unknown)}")
-    for name, spec in params.items():
-        raw = overrides.get(name, spec.get("Default"))
-        if raw is None:
-            # A parameter without default that the stack does not override resolves to "" and is
-            # reported by the caller; CloudFormation would refuse to deploy without it.
-            raw = ""
-        kind = str(spec.get("Type", "String"))
-        if kind == "CommaDelimitedList" or kind.startswith("List<"):
-            values[name] = (
-                [item.strip() for item in raw.split(",")] if isinstance(raw, str) else [str(v) for v in raw]
-            )
-        else:
-            values[name] = str(raw) if not isinstance(raw, str) else raw
-    return values
-
-
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
 
 
 class Resolver:
-    """Evaluates intrinsic functions in any template fragment."""
+    """Evaluates intrinsic functions in any template fragment, against one concrete deployment.
+
+    Hand-written: cfn-lint and the SAM translator only substitute parameters symbolically; neither
+    evaluates Fn::If, Fn::Select or a Ref/GetAtt to a resource's physical name.
+    """
 
     def __init__(self, template: Mapping[str, Any], context: Context) -> None:
         self.template = template
@@ -301,8 +323,6 @@ class Resolver:
         return len(resolved)
 
     def _fn_tojsonstring(self, arg: Any) -> str:
-        import json
-
         return json.dumps(self._resolve(arg), separators=(",", ":"))
 
 

@@ -1,4 +1,4 @@
-"""The CloudFormation YAML loader and intrinsic-function resolver."""
+"""The template model: cfn-lint's decoding of short-form tags, and the intrinsic-function resolver."""
 
 from __future__ import annotations
 
@@ -6,7 +6,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from devstack.cfn import Context, Resolver, TemplateError, load_template, parameter_values
+from devstack.template_model import (
+    Context,
+    Resolver,
+    TemplateError,
+    load_template,
+    parameter_values,
+    transform,
+    with_globals,
+)
 
 TEMPLATE = """
 Parameters:
@@ -122,3 +130,30 @@ def test_not_a_template(tmp_path: Path) -> None:
     path.write_text("just: a mapping\n")
     with pytest.raises(TemplateError, match="no Resources"):
         load_template(path)
+
+
+SAM_FUNCTION = {"CodeUri": "fn", "Handler": "app.handler", "Runtime": "python3.13"}
+
+
+def test_invalid_globals_are_named_by_sam() -> None:
+    document = {
+        "Globals": {"Function": {"Nope": 1}},
+        "Resources": {"Fn": {"Type": "AWS::Serverless::Function", "Properties": SAM_FUNCTION}},
+    }
+    with pytest.raises(TemplateError, match="'Nope' is not a supported property of 'Function'"):
+        with_globals(document)
+
+
+def test_sam_transform_errors_name_the_resource_and_event() -> None:
+    event = {"Type": "S3", "Properties": {"Bucket": "not-in-template", "Events": "s3:ObjectCreated:*"}}
+    document = {
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Resources": {
+            "Fn": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {**SAM_FUNCTION, "Events": {"Drop": event}},
+            }
+        },
+    }
+    with pytest.raises(TemplateError, match=r"\[Fn\] is invalid. Event with id \[Drop\]"):
+        transform(document)
