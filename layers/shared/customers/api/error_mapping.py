@@ -37,6 +37,15 @@ def _retry_after(seconds: float | None, default: int = 1) -> int:
 
 def to_api_error(error: BaseException) -> ApiError:
     """The response for ``error``. Unknown exceptions become an opaque 500."""
+    for translate in (_request_error, _domain_error, _paynow_refusal, _paynow_failure, _service_error):
+        api_error = translate(error)
+        if api_error is not None:
+            return api_error
+    return ApiError(500, "internal_error", "internal error")
+
+
+def _request_error(error: BaseException) -> ApiError | None:
+    """The request itself cannot be read or does not validate."""
     match error:
         case RequestUnsupportedContentType():
             return ApiError(
@@ -56,6 +65,12 @@ def to_api_error(error: BaseException) -> ApiError:
             return ApiError(
                 422, "validation_error", f"invalid request: {', '.join(f.field for f in fields)}", fields
             )
+    return None
+
+
+def _domain_error(error: BaseException) -> ApiError | None:
+    """The domain refused: its errors carry their own code and message."""
+    match error:
         case errors.BadRequestError():
             return ApiError(400, error.code, error.message)
         case errors.InvalidSteamAssertionError() | errors.UnauthenticatedError():
@@ -66,8 +81,12 @@ def to_api_error(error: BaseException) -> ApiError:
             return ApiError(503, error.code, error.message, retry_after=2)
         case errors.IdentityBusyError():
             return ApiError(503, error.code, error.message, retry_after=1)
-        case RouteNotFound():
-            return ApiError(404, "not_found", "no such route")
+    return None
+
+
+def _paynow_refusal(error: BaseException) -> ApiError | None:
+    """PayNow answered and refused the request (checked before the generic ``PayNowError``)."""
+    match error:
         case paynow_errors.RateLimitedError():
             return ApiError(
                 429,
@@ -85,6 +104,12 @@ def to_api_error(error: BaseException) -> ApiError:
             return ApiError(409, "conflict", f"PayNow reports a conflict: {error.message}")
         case paynow_errors.NotFoundError():
             return ApiError(404, "not_found", f"PayNow: {error.message}")
+    return None
+
+
+def _paynow_failure(error: BaseException) -> ApiError | None:
+    """PayNow could not be used: our credentials, its availability or its answer."""
+    match error:
         case paynow_errors.UnauthorizedError():
             return ApiError(502, "upstream_unauthorized", "PayNow refused this service's credentials")
         case paynow_errors.TransportError():
@@ -93,6 +118,14 @@ def to_api_error(error: BaseException) -> ApiError:
             )
         case paynow_errors.PayNowError():
             return ApiError(502, "upstream_error", "PayNow failed to handle the request; retry later")
+    return None
+
+
+def _service_error(error: BaseException) -> ApiError | None:
+    """No such route, or this service's own configuration or AWS dependencies failed."""
+    match error:
+        case RouteNotFound():
+            return ApiError(404, "not_found", "no such route")
         case ApiKeyError():
             return ApiError(500, "misconfigured", "the service is misconfigured")
         case BotoCoreError() | ClientError():
@@ -103,4 +136,4 @@ def to_api_error(error: BaseException) -> ApiError:
                 "a backing service is unavailable; retry shortly",
                 retry_after=1,
             )
-    return ApiError(500, "internal_error", "internal error")
+    return None

@@ -232,7 +232,6 @@ class ImportEngine:
         assert state.delimiter is not None
         options = self._options
         reconcile_below = state.reserved_seq
-        window = 2 * options.concurrency + 2
         outcome = RunOutcome.COMPLETED
         in_flight: dict[Future[Segment], int] = {}
         executor = ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="import")
@@ -245,42 +244,67 @@ class ImportEngine:
                     if submitted and run.deadline.remaining() < options.hop_reserve_seconds:
                         outcome = RunOutcome.PAUSED
                         break
-                    if segment.seq >= state.reserved_seq:
-                        state.reserved_seq = segment.seq + window
-                        self._save(run)
-                    process = partial(
-                        self._process,
+                    future = self._submit(
+                        run,
                         segment,
+                        executor,
                         reconcile=segment.seq < reconcile_below,
-                        deadline=run.deadline,
                         report_prefix=report_prefix,
                     )
-                    if self._sender is None:
-                        # Dry run: nothing to wait for, so no thread hand-off either.
-                        future: Future[Segment] = Future()
-                        future.set_result(process())
-                    else:
-                        future = executor.submit(process)
                     in_flight[future] = segment.seq
-                    # One segment is read ahead while `concurrency` are in flight.
-                    while len(in_flight) > options.concurrency:
-                        outcome = self._collect(run, in_flight, block=True)
-                        if outcome is not RunOutcome.COMPLETED:
-                            break
+                    outcome = self._wait_for_room(run, in_flight)
                     if outcome is not RunOutcome.COMPLETED:
                         break
                     self._collect(run, in_flight, block=False)
                 state.cp1252_lines = max(state.cp1252_lines, reader.cp1252_lines)
-            while in_flight:
-                drained = self._collect(run, in_flight, block=True)
-                if outcome is RunOutcome.COMPLETED:
-                    outcome = drained
-            if not run.unsettled and not run.done and state.reserved_seq > state.next_seq:
-                # Everything sent was confirmed: the next hop has nothing to reconcile.
-                state.reserved_seq = state.next_seq
-                self._save(run)
+            outcome = self._drain(run, in_flight, outcome)
         finally:
             executor.shutdown(wait=True, cancel_futures=True)
+        return outcome
+
+    def _submit(
+        self,
+        run: _Run,
+        segment: Segment,
+        executor: ThreadPoolExecutor,
+        *,
+        reconcile: bool,
+        report_prefix: str,
+    ) -> Future[Segment]:
+        """Reserve the segment's sequence number (checkpointed ahead of sending), then start it."""
+        state = run.state
+        if segment.seq >= state.reserved_seq:
+            state.reserved_seq = segment.seq + 2 * self._options.concurrency + 2
+            self._save(run)
+        process = partial(
+            self._process, segment, reconcile=reconcile, deadline=run.deadline, report_prefix=report_prefix
+        )
+        if self._sender is None:
+            # Dry run: nothing to wait for, so no thread hand-off either.
+            future: Future[Segment] = Future()
+            future.set_result(process())
+            return future
+        return executor.submit(process)
+
+    def _wait_for_room(self, run: _Run, in_flight: dict[Future[Segment], int]) -> RunOutcome:
+        """One segment is read ahead while `concurrency` are in flight."""
+        while len(in_flight) > self._options.concurrency:
+            outcome = self._collect(run, in_flight, block=True)
+            if outcome is not RunOutcome.COMPLETED:
+                return outcome
+        return RunOutcome.COMPLETED
+
+    def _drain(self, run: _Run, in_flight: dict[Future[Segment], int], outcome: RunOutcome) -> RunOutcome:
+        """Wait for every segment still in flight; the first reason to stop is the one reported."""
+        while in_flight:
+            drained = self._collect(run, in_flight, block=True)
+            if outcome is RunOutcome.COMPLETED:
+                outcome = drained
+        state = run.state
+        if not run.unsettled and not run.done and state.reserved_seq > state.next_seq:
+            # Everything sent was confirmed: the next hop has nothing to reconcile.
+            state.reserved_seq = state.next_seq
+            self._save(run)
         return outcome
 
     def _collect(self, run: _Run, in_flight: dict[Future[Segment], int], *, block: bool) -> RunOutcome:
@@ -294,21 +318,32 @@ class ImportEngine:
                 break
             self._save(run)
         for future in done:
-            seq = in_flight.pop(future)
-            try:
-                run.done[seq] = future.result()
-            except DeadlineReachedError:
-                run.unsettled = True
-                outcome = RunOutcome.PAUSED
-            except PayNowError as exc:
-                run.unsettled = True
-                if exc.status in (401, 403, 404):
-                    # Wrong key or store: every further call would fail the same way.
-                    run.state.error = f"PayNow refused the import: {exc}"
-                    outcome = RunOutcome.FAILED
-                else:
-                    logger.warning("segment %s stopped by a PayNow error; it resumes later: %s", seq, exc)
-                    outcome = RunOutcome.PAUSED
+            stopped = self._settle(run, in_flight.pop(future), future)
+            if stopped is not None:
+                outcome = stopped
+        self._advance(run)
+        return outcome
+
+    @staticmethod
+    def _settle(run: _Run, seq: int, future: Future[Segment]) -> RunOutcome | None:
+        """Keep a finished segment for checkpointing; the outcome it forces when it failed."""
+        try:
+            run.done[seq] = future.result()
+        except DeadlineReachedError:
+            run.unsettled = True
+            return RunOutcome.PAUSED
+        except PayNowError as exc:
+            run.unsettled = True
+            if exc.status in (401, 403, 404):
+                # Wrong key or store: every further call would fail the same way.
+                run.state.error = f"PayNow refused the import: {exc}"
+                return RunOutcome.FAILED
+            logger.warning("segment %s stopped by a PayNow error; it resumes later: %s", seq, exc)
+            return RunOutcome.PAUSED
+        return None
+
+    def _advance(self, run: _Run) -> None:
+        """Move the checkpoint over every finished segment that is next in order."""
         state = run.state
         advanced = False
         while state.next_seq in run.done:
@@ -317,25 +352,25 @@ class ImportEngine:
             state.offset, state.line = segment.end.offset, segment.end.line
             state.next_seq += 1
             advanced = True
-        if advanced:
-            self._save(run)
-            if self._options.on_checkpoint is not None:
-                self._options.on_checkpoint(state)
-            if self._options.progress is not None:
-                self._options.progress(state)
-            now = time.monotonic()
-            if now - run.last_progress_log >= PROGRESS_LOG_SECONDS:
-                run.last_progress_log = now
-                logger.info(
-                    "import progress",
-                    extra={
-                        "import_id": state.import_id,
-                        "bytes_done": state.offset,
-                        "bytes_total": state.size,
-                        "counts": state.counts.model_dump(),
-                    },
-                )
-        return outcome
+        if not advanced:
+            return
+        self._save(run)
+        if self._options.on_checkpoint is not None:
+            self._options.on_checkpoint(state)
+        if self._options.progress is not None:
+            self._options.progress(state)
+        now = time.monotonic()
+        if now - run.last_progress_log >= PROGRESS_LOG_SECONDS:
+            run.last_progress_log = now
+            logger.info(
+                "import progress",
+                extra={
+                    "import_id": state.import_id,
+                    "bytes_done": state.offset,
+                    "bytes_total": state.size,
+                    "counts": state.counts.model_dump(),
+                },
+            )
 
     def _save(self, run: _Run) -> None:
         self._checkpoints.save(run.state, owner=self._owner, lease_seconds=self._options.lease_seconds)

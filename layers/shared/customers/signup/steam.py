@@ -82,16 +82,7 @@ class SteamAssertionVerifier:
             )
         if get("op_endpoint") != self.op_endpoint:
             raise InvalidSteamAssertionError("openid.op_endpoint is not the configured Steam endpoint")
-        claimed, identity = get("claimed_id"), get("identity")
-        if claimed != identity:
-            raise InvalidSteamAssertionError("openid.claimed_id and openid.identity differ")
-        match = _CLAIMED_ID.fullmatch(claimed)
-        if not match:
-            raise InvalidSteamAssertionError(f"openid.claimed_id is not a {CLAIMED_ID_PREFIX}<steamid64> URL")
-        try:
-            steam_id = normalize_steam_id(match.group(1))
-        except InvalidIdError as error:
-            raise InvalidSteamAssertionError(f"openid.claimed_id: {error}") from None
+        steam_id = self._claimed_steam_id(get("claimed_id"), get("identity"))
         if origin_of(get("return_to")) not in self._origins:
             raise InvalidSteamAssertionError("openid.return_to is not on an allowed origin")
         nonce = get("response_nonce")
@@ -105,6 +96,18 @@ class SteamAssertionVerifier:
         for name in signed:
             get(name)
         return steam_id, nonce
+
+    @staticmethod
+    def _claimed_steam_id(claimed: str, identity: str) -> str:
+        if claimed != identity:
+            raise InvalidSteamAssertionError("openid.claimed_id and openid.identity differ")
+        match = _CLAIMED_ID.fullmatch(claimed)
+        if not match:
+            raise InvalidSteamAssertionError(f"openid.claimed_id is not a {CLAIMED_ID_PREFIX}<steamid64> URL")
+        try:
+            return normalize_steam_id(match.group(1))
+        except InvalidIdError as error:
+            raise InvalidSteamAssertionError(f"openid.claimed_id: {error}") from None
 
     def _check_nonce_time(self, nonce: str) -> None:
         match = _NONCE_TIME.fullmatch(nonce)

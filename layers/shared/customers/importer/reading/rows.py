@@ -80,28 +80,47 @@ class RowValidator:
         self, line: int, fields: list[str], *, check_undecodable: bool = True
     ) -> ValidRow | Rejection:
         """``check_undecodable`` may be False when the reader saw no line that needed a fallback."""
-        width = self._width
-        count = len(fields)
-        if count == width:
-            pass
-        elif count > width:
-            if any(f.strip() for f in fields[width:]):
-                return Rejection(
-                    line,
-                    RejectCode.TOO_MANY_FIELDS,
-                    f"row has {len(fields)} fields but the header has {width}; quote values that contain "
-                    "the delimiter",
-                    fields,
-                )
-            fields = fields[:width]
-        else:
-            fields = fields + [""] * (width - count)
+        fitted = self._fit_width(line, fields)
+        if isinstance(fitted, Rejection):
+            return fitted
+        fields = fitted
         if check_undecodable and UNDECODABLE in "".join(fields):
             return Rejection(
                 line, RejectCode.UNDECODABLE, "contains bytes that are neither UTF-8 nor Windows-1252", fields
             )
         body: dict[str, Any] = {}
         keys: list[str] = []
+        rejection = self._add_identifiers(line, fields, body, keys)
+        if rejection is None:
+            rejection = self._add_profile(line, fields, body)
+        if rejection is None and self._metadata:
+            rejection = self._add_metadata(line, fields, body)
+        if rejection is not None:
+            return rejection
+        return ValidRow(line, fields, tuple(keys), body)
+
+    def _fit_width(self, line: int, fields: list[str]) -> list[str] | Rejection:
+        """The row padded or trimmed to the header's width; extra cells may only be blank."""
+        width = self._width
+        count = len(fields)
+        if count == width:
+            return fields
+        if count < width:
+            return fields + [""] * (width - count)
+        if any(f.strip() for f in fields[width:]):
+            return Rejection(
+                line,
+                RejectCode.TOO_MANY_FIELDS,
+                f"row has {len(fields)} fields but the header has {width}; quote values that contain "
+                "the delimiter",
+                fields,
+            )
+        return fields[:width]
+
+    def _add_identifiers(
+        self, line: int, fields: list[str], body: dict[str, Any], keys: list[str]
+    ) -> Rejection | None:
+        """Normalised identifiers into ``body``, their duplicate keys into ``keys``; at least one."""
         for index, steam, name, prefix, normalize, code in self._identifiers:
             raw = fields[index].strip()
             if not raw:
@@ -131,6 +150,10 @@ class RowValidator:
                 "no identifier on this row (steam_id, minecraft_uuid or xbox_xuid)",
                 fields,
             )
+        return None
+
+    def _add_profile(self, line: int, fields: list[str], body: dict[str, Any]) -> Rejection | None:
+        """The optional ``minecraft_platform`` and ``name`` cells into ``body``."""
         if self._platform is not None:
             platform = fields[self._platform].strip().lower()
             if platform:
@@ -154,24 +177,27 @@ class RowValidator:
                         fields,
                     )
                 body["name"] = name
-        if self._metadata:
-            metadata: dict[str, str] = {}
-            for index, meta_key in self._metadata:
-                value = fields[index].strip()
-                if value:
-                    if len(value) > METADATA_VALUE_MAX:
-                        return Rejection(
-                            line,
-                            RejectCode.INVALID_METADATA,
-                            f"metadata.{meta_key} is {len(value)} characters long; "
-                            f"the limit is {METADATA_VALUE_MAX}",
-                            fields,
-                        )
-                    metadata[meta_key] = value
-            if metadata:
-                if self._check_keys:
-                    problem = self._metadata_problem(metadata)
-                    if problem is not None:
-                        return Rejection(line, RejectCode.INVALID_METADATA, problem, fields)
-                body["metadata"] = metadata
-        return ValidRow(line, fields, tuple(keys), body)
+        return None
+
+    def _add_metadata(self, line: int, fields: list[str], body: dict[str, Any]) -> Rejection | None:
+        """The filled ``metadata.*`` cells into ``body["metadata"]``, within PayNow's limits."""
+        metadata: dict[str, str] = {}
+        for index, meta_key in self._metadata:
+            value = fields[index].strip()
+            if value:
+                if len(value) > METADATA_VALUE_MAX:
+                    return Rejection(
+                        line,
+                        RejectCode.INVALID_METADATA,
+                        f"metadata.{meta_key} is {len(value)} characters long; "
+                        f"the limit is {METADATA_VALUE_MAX}",
+                        fields,
+                    )
+                metadata[meta_key] = value
+        if metadata:
+            if self._check_keys:
+                problem = self._metadata_problem(metadata)
+                if problem is not None:
+                    return Rejection(line, RejectCode.INVALID_METADATA, problem, fields)
+            body["metadata"] = metadata
+        return None
