@@ -8,6 +8,7 @@ faults (``emu.faults``) and an inspection surface (``emu.inspect``, ``/_emulator
 from paynow_emulator.core import Outcome, PayNowEmulator, RecordedRequest, Response
 from paynow_emulator.faults import Faults, RateLimit
 from paynow_emulator.flake import PAYNOW_EPOCH_MS, FlakeGenerator, flake_datetime, parse_flake
+from paynow_emulator.inspection import banner_lines, inspection_urls
 from paynow_emulator.store import MinecraftAccount
 
 __all__ = [
@@ -20,6 +21,8 @@ __all__ = [
     "RateLimit",
     "RecordedRequest",
     "Response",
+    "banner_lines",
     "flake_datetime",
+    "inspection_urls",
     "parse_flake",
 ]

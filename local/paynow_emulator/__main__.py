@@ -11,6 +11,7 @@ import uvicorn
 
 from paynow_emulator.core import PayNowEmulator
 from paynow_emulator.faults import Faults, RateLimit
+from paynow_emulator.inspection import banner_lines
 from paynow_emulator.server import config
 
 
@@ -111,11 +112,14 @@ class _AnnouncingServer(uvicorn.Server):
         if not self.started:
             return
         host, port = self.servers[0].sockets[0].getsockname()[:2]
+        base_url = f"http://{host}:{port}"
         print(
-            f"PayNow emulator listening on http://{host}:{port} store_id={self.emulator.store_id} "
-            f"keys={len(self.emulator.api_keys)} (inspect: /_emulator/health)",
+            f"PayNow emulator listening on {base_url} store_id={self.emulator.store_id} "
+            f"keys={len(self.emulator.api_keys)} (inspect: {base_url}/_emulator/)",
             flush=True,
         )
+        for line in banner_lines(base_url):
+            print(f"  {line}", flush=True)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from paynow_emulator.errors import ApiError, FieldError, validation_failed
 from paynow_emulator.faults import Action, FaultEngine, Faults, retry_after_header
@@ -355,8 +355,17 @@ class PayNowEmulator:
 
     # -- routing ----------------------------------------------------------------------------------------
     def _route(self, request: _Request) -> _Route | Response:
-        parts = request.path.strip("/").split("/") if request.path.strip("/") else []
+        # Split the raw (still percent-encoded) path first, then decode each segment: an encoded
+        # "/" (%2F) stays inside its segment, so "customers/%2F" is never the list route.
+        raw_parts = request.path.strip("/").split("/") if request.path.strip("/") else []
         method = request.method
+        try:
+            parts = [unquote(part, errors="strict") if "%" in part else part for part in raw_parts]
+        except UnicodeDecodeError:
+            parts = ["/"]  # not UTF-8 once decoded: names nothing either
+        if any("/" in part for part in parts):
+            # No PayNow resource has a "/" in an id, so such a segment names nothing.
+            return _error_response(ApiError(404, "not-found", f"no route for {method} {request.path}"))
         if parts == ["v1", "store", "customer"]:
             return _allow(method, {"GET": "storefront_customer"}, _Route("storefront_customer"))
         if len(parts) < 4 or parts[:2] != ["v1", "stores"] or parts[3] != "customers":

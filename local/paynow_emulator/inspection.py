@@ -42,6 +42,10 @@ def _object_body(request: _Request) -> dict[str, Any]:
 
 def handle_inspection(emulator: PayNowEmulator, request: _Request) -> Response:
     resource = request.path.removeprefix("/_emulator").strip("/")
+    if resource == "":
+        if request.method != "GET":
+            return _error(405, f"{request.method} not allowed on /_emulator/")
+        return _json(200, index(emulator))
     method = request.method
     handler = _ROUTES.get(resource, {}).get(method)
     if handler is None:
@@ -128,3 +132,51 @@ _ROUTES = {
     "minecraft-accounts": {"GET": _minecraft_accounts, "POST": _add_minecraft_account},
     "steam-profiles": {"POST": _add_steam_profile},
 }
+
+
+# What each inspection resource is for: the index at GET /_emulator/ and the startup banners.
+DESCRIPTIONS: dict[str, str] = {
+    "health": "liveness and the store id",
+    "customers": "every customer created so far (CustomerDto, oldest first)",
+    "requests": "API requests seen, oldest first (DELETE clears)",
+    "reset": "forget customers, tokens, requests, payments, webhook deliveries",
+    "faults": "injected faults (GET, PUT replaces, PATCH merges, DELETE clears)",
+    "minecraft-accounts": "Minecraft accounts that exist (POST adds one)",
+    "steam-profiles": "set the Steam name/avatar reported for a SteamID64",
+}
+
+
+def index(emulator: PayNowEmulator) -> dict[str, Any]:
+    """The inspection resources, their methods and purpose (no secrets, no customer data)."""
+    return {
+        "store_id": emulator.store_id,
+        "api": f"/v1/stores/{emulator.store_id}/customers (Authorization: APIKey <key>)",
+        "resources": [
+            {
+                "path": f"/_emulator/{name}",
+                "methods": sorted(_ROUTES[name]),
+                "description": DESCRIPTIONS.get(name, ""),
+            }
+            for name in _ROUTES
+        ],
+    }
+
+
+def inspection_urls(base_url: str) -> dict[str, str]:
+    """Where to look, for a startup banner: the index and the created customers."""
+    base = base_url.rstrip("/")
+    return {
+        "index": f"{base}/_emulator/",
+        "customers": f"{base}/_emulator/customers",
+        "requests": f"{base}/_emulator/requests",
+    }
+
+
+def banner_lines(base_url: str) -> list[str]:
+    """Lines a launcher prints so a developer knows where to see what the emulator holds."""
+    urls = inspection_urls(base_url)
+    return [
+        f"inspect:   {urls['index']}   (index of every inspection endpoint)",
+        f"customers: {urls['customers']}   (customers created so far)",
+        f"requests:  {urls['requests']}   (API requests received)",
+    ]
