@@ -6,6 +6,7 @@ faults (``emu.faults``) and an inspection surface (``emu.inspect``, ``/_emulator
 """
 
 from paynow_emulator.core import Outcome, PayNowEmulator, RecordedRequest, Response
+from paynow_emulator.decisions import HouseDecisions
 from paynow_emulator.faults import Faults, RateLimit
 from paynow_emulator.flake import PAYNOW_EPOCH_MS, FlakeGenerator, flake_datetime, parse_flake
 from paynow_emulator.inspection import banner_lines, inspection_urls
@@ -15,6 +16,7 @@ __all__ = [
     "PAYNOW_EPOCH_MS",
     "Faults",
     "FlakeGenerator",
+    "HouseDecisions",
     "MinecraftAccount",
     "Outcome",
     "PayNowEmulator",

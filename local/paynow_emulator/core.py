@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qs, unquote
 
+from paynow_emulator.decisions import DEFAULT_DECISIONS, HouseDecisions
 from paynow_emulator.errors import ApiError, FieldError, validation_failed
 from paynow_emulator.faults import Action, FaultEngine, Faults, retry_after_header
 from paynow_emulator.flake import FlakeGenerator, parse_flake
 from paynow_emulator.store import CustomerRecord, MinecraftAccount, Store, token_fingerprint
 from paynow_emulator.validation import (
-    BULK_MAX,
     Upsert,
     parse_minecraft_uuid,
     parse_steam_id,
@@ -187,6 +187,7 @@ class PayNowEmulator:
         api_keys: Sequence[str] = ("pnapi_v1_test",),
         faults: Faults | None = None,
         *,
+        decisions: HouseDecisions | None = None,
         node: int = 1,
         clock: Callable[[], float] = time.monotonic,
         max_recorded_requests: int = 10_000,
@@ -200,6 +201,7 @@ class PayNowEmulator:
         elif parse_flake(store_id) is None:
             raise ValueError(f"store_id must be a flake id (decimal string), got {store_id!r}")
         self.store = Store(store_id, self._flakes)
+        self.store.decisions = decisions if decisions is not None else DEFAULT_DECISIONS
         self._api_keys: tuple[str, ...] = tuple(api_keys)
         self.engine = FaultEngine()
         self._faults = faults if faults is not None else Faults()
@@ -242,6 +244,16 @@ class PayNowEmulator:
             self._faults = faults
             self.engine.applied_seed = None
             self.engine.sync_seed(faults)
+
+    @property
+    def decisions(self) -> HouseDecisions:
+        """The house decisions in force (see ``paynow_emulator.decisions``)."""
+        return self.store.decisions
+
+    @decisions.setter
+    def decisions(self, decisions: HouseDecisions) -> None:
+        with self.lock:
+            self.store.decisions = decisions
 
     def add_minecraft_account(self, name: str, uuid: str, platform: str = "java") -> MinecraftAccount:
         """Declare a Minecraft account that "exists", so create-by-name can resolve it."""
@@ -344,6 +356,8 @@ class PayNowEmulator:
             error = ApiError(faults.error_status, "internal-server-error", "injected server error")
             return Action.RESPOND, _error_response(error), "error"
         response = self._handle(request, route)
+        if self.decisions.rate_limit_headers == "x-ratelimit":
+            response = _with_rate_limit_headers(response, self.engine, faults, _bucket_key(request.headers))
         if 200 <= response.status < 300:
             mode = self.engine.commit_then_fail(faults, operation)
             if mode == "timeout":
@@ -520,26 +534,28 @@ class PayNowEmulator:
         body = self._json_body(request)
         if not isinstance(body, list):
             raise validation_failed([FieldError("bad-request", "the body must be a JSON array", "$", "type")])
-        if len(body) > BULK_MAX:
+        bulk_max = self.decisions.bulk_max
+        if len(body) > bulk_max:
             raise validation_failed(
                 [
                     FieldError(
                         "bad-request",
-                        f"at most {BULK_MAX} customers per bulk call, got {len(body)}",
+                        f"at most {bulk_max} customers per bulk call, got {len(body)}",
                         "$",
                         "max-items",
                     )
                 ]
             )
-        items: list[Upsert] = []
+        items: list[tuple[int, Upsert]] = []
         errors: list[FieldError] = []
+        ignore_unknown = self.decisions.unknown_fields == "ignore"
         for index, item in enumerate(body):
-            upsert, item_errors = parse_upsert(item, f"[{index}]")
-            items.append(upsert)
-            errors.extend(item_errors)
-        if errors:
-            raise validation_failed(errors)
-        created = self.store.bulk_create(items)
+            upsert, item_errors = parse_upsert(item, f"[{index}]", ignore_unknown=ignore_unknown)
+            if item_errors:
+                errors.extend(item_errors)
+            else:
+                items.append((index, upsert))
+        created = self.store.bulk_create(items, errors)
         return _json_response(200, [self.store.dto(c) for c in created])
 
     def _op_create_token(self, request: _Request, parsed: _Parsed) -> Response:
@@ -571,9 +587,10 @@ class PayNowEmulator:
             raise ApiError(400, "bad-request", "a JSON request body is required")
         media_type = _media_type(request.headers)
         if not _is_json_media_type(media_type):
+            status = self.decisions.non_json_body
             raise ApiError(
-                415,
-                "unsupported-media-type",
+                status,
+                "unsupported-media-type" if status == 415 else "bad-request",
                 f"content type {media_type or '(none)'} is not supported; send application/json",
             )
         try:
@@ -584,7 +601,9 @@ class PayNowEmulator:
             raise ApiError(400, "bad-request", f"malformed JSON body: {exc}") from exc
 
     def _upsert_body(self, request: _Request) -> Upsert:
-        upsert, errors = parse_upsert(self._json_body(request))
+        upsert, errors = parse_upsert(
+            self._json_body(request), ignore_unknown=self.decisions.unknown_fields == "ignore"
+        )
         if errors:
             raise validation_failed(errors)
         return upsert
@@ -616,6 +635,19 @@ def _flake_query(query: Mapping[str, list[str]], name: str) -> int | None:
     if flake is None:
         raise ApiError(400, "bad-request", f"{name} is not a valid flake id: {raw!r}")
     return flake
+
+
+def _with_rate_limit_headers(response: Response, engine: FaultEngine, faults: Faults, key: str) -> Response:
+    """X-RateLimit-* headers, for the ``rate_limit_headers: x-ratelimit`` decision."""
+    per_second, burst = faults.rate_limit if faults.rate_limit is not None else (1000.0, 1000)
+    bucket = engine.buckets.get(key)
+    remaining = int(bucket.tokens) if bucket is not None else int(burst)
+    headers = [
+        ("x-ratelimit-limit", str(int(burst))),
+        ("x-ratelimit-remaining", str(remaining)),
+        ("x-ratelimit-reset", str(max(1, round((burst - remaining) / per_second)))),
+    ]
+    return Response(response.status, [*response.headers, *headers], response.body)
 
 
 def _bucket_key(headers: Mapping[str, str]) -> str:

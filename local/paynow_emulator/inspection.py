@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from paynow_emulator.decisions import HouseDecisions
 from paynow_emulator.faults import Faults
 
 if TYPE_CHECKING:
@@ -100,6 +101,20 @@ def _clear_faults(emulator: PayNowEmulator, request: _Request) -> Response:
     return _no_content()
 
 
+def _get_decisions(emulator: PayNowEmulator, request: _Request) -> Response:
+    return _json(200, emulator.decisions.to_dict())
+
+
+def _patch_decisions(emulator: PayNowEmulator, request: _Request) -> Response:
+    emulator.decisions = emulator.decisions.with_values(_object_body(request))
+    return _json(200, emulator.decisions.to_dict())
+
+
+def _reset_decisions(emulator: PayNowEmulator, request: _Request) -> Response:
+    emulator.decisions = HouseDecisions()
+    return _no_content()
+
+
 def _minecraft_accounts(emulator: PayNowEmulator, request: _Request) -> Response:
     return _json(200, [account.to_dict() for account in emulator.minecraft_accounts()])
 
@@ -129,6 +144,7 @@ _ROUTES = {
     "requests": {"GET": _requests, "DELETE": _clear_requests},
     "reset": {"POST": _reset},
     "faults": {"GET": _get_faults, "PUT": _put_faults, "PATCH": _patch_faults, "DELETE": _clear_faults},
+    "decisions": {"GET": _get_decisions, "PATCH": _patch_decisions, "DELETE": _reset_decisions},
     "minecraft-accounts": {"GET": _minecraft_accounts, "POST": _add_minecraft_account},
     "steam-profiles": {"POST": _add_steam_profile},
 }
@@ -141,6 +157,7 @@ DESCRIPTIONS: dict[str, str] = {
     "requests": "API requests seen, oldest first (DELETE clears)",
     "reset": "forget customers, tokens, requests, payments, webhook deliveries",
     "faults": "injected faults (GET, PUT replaces, PATCH merges, DELETE clears)",
+    "decisions": "house decisions in force (PATCH switches some, DELETE restores the defaults)",
     "minecraft-accounts": "Minecraft accounts that exist (POST adds one)",
     "steam-profiles": "set the Steam name/avatar reported for a SteamID64",
 }
