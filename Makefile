@@ -7,7 +7,7 @@ SAM := $(TOOLS)/sam/bin/sam
 CHECKOV := $(TOOLS)/checkov/bin/checkov
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-lambda-python lint typecheck unit integration e2e infra build bench clean tools
+.PHONY: dev test test-lambda-python lint typecheck unit integration e2e infra build bench clean tools probe-paynow
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -79,3 +79,9 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(LAMBDA_VENV) $(TOOLS) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+
+# Checks the emulator's house decisions against a PayNow API: an in-process emulator by default;
+# a real store only with PAYNOW_PROBE_API_KEY and PAYNOW_PROBE_STORE_ID set (it asks first).
+# Extra flags: make probe-paynow ARGS='--yes-create-test-customers'
+probe-paynow: $(STAMP)
+	PYTHONPATH=local $(BIN)/python -m paynow_probe $(ARGS)
