@@ -75,7 +75,7 @@ def _confirm(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> bool:
     out.write(
         f"paynow_probe: about to probe the REAL store {args.store_id} at {args.api_url}.\n"
         "  PayNow has no customer delete: every customer this creates stays in the store.\n"
-        "  About 6 test customers are created (207 if the store accepts a bulk of 201 items),\n"
+        "  3 to 7 test customers are created (201 more if the store accepts a bulk of 201),\n"
         f"  named and tagged paynow-probe-{args.run_id}\n"
         "  (metadata paynow_probe=<run id>; Steam ids far above any issued account).\n"
     )
