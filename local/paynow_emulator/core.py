@@ -8,6 +8,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qs, unquote
 
@@ -15,7 +16,8 @@ from paynow_emulator.decisions import DEFAULT_DECISIONS, HouseDecisions
 from paynow_emulator.errors import ApiError, FieldError, validation_failed
 from paynow_emulator.faults import Action, FaultEngine, Faults, retry_after_header
 from paynow_emulator.flake import FlakeGenerator, parse_flake
-from paynow_emulator.store import CustomerRecord, MinecraftAccount, Store, token_fingerprint
+from paynow_emulator.payments import CHARGEBACK_STATUSES, PaymentRecord, webhook_customer
+from paynow_emulator.store import CustomerRecord, MinecraftAccount, Store, iso, token_fingerprint
 from paynow_emulator.validation import (
     Upsert,
     parse_minecraft_uuid,
@@ -23,6 +25,7 @@ from paynow_emulator.validation import (
     parse_upsert,
     parse_xuid,
 )
+from paynow_emulator.webhooks import Webhooks
 
 if TYPE_CHECKING:
     import httpx
@@ -86,6 +89,7 @@ class _Route:
     operation: str
     store_id: str | None = None
     customer_id: str | None = None
+    resource_id: str | None = None  # a webhook or payment id
 
 
 def _json_response(status: int, payload: Any, headers: Mapping[str, str] | None = None) -> Response:
@@ -166,6 +170,7 @@ class Inspector:
         """Forget customers, tokens, requests and rate-limit buckets; keep keys, faults, accounts."""
         with self._emulator.lock:
             self._emulator.store.reset()
+            self._emulator.webhooks.reset()
             self._emulator.request_log.clear()
             self._emulator.engine.buckets.clear()
 
@@ -176,6 +181,7 @@ class _Parsed:
 
     route: _Route
     customer_id: int | None = None
+    resource_id: int | None = None
 
 
 class PayNowEmulator:
@@ -209,6 +215,7 @@ class PayNowEmulator:
         self._clock = clock
         # Bounded so a long-running dev server does not grow without limit; oldest entries go first.
         self.request_log: deque[RecordedRequest] = deque(maxlen=max_recorded_requests)
+        self.webhooks = Webhooks(self._flakes)
         self.inspect = Inspector(self)
         self._asgi_app: EmulatorASGIApp | None = None
 
@@ -382,10 +389,16 @@ class PayNowEmulator:
             return _error_response(ApiError(404, "not-found", f"no route for {method} {request.path}"))
         if parts == ["v1", "store", "customer"]:
             return _allow(method, {"GET": "storefront_customer"}, _Route("storefront_customer"))
-        if len(parts) < 4 or parts[:2] != ["v1", "stores"] or parts[3] != "customers":
+        if len(parts) < 4 or parts[:2] != ["v1", "stores"]:
             return _error_response(ApiError(404, "not-found", f"no route for {method} {request.path}"))
         store_id = parts[2]
         rest = parts[4:]
+        if parts[3] == "webhooks":
+            return self._route_webhooks(method, request.path, store_id, rest)
+        if parts[3] == "payments" and len(rest) == 1:
+            return _allow(method, {"GET": "get_payment"}, _Route("", store_id, resource_id=rest[0]))
+        if parts[3] != "customers":
+            return _error_response(ApiError(404, "not-found", f"no route for {method} {request.path}"))
         if not rest:
             return _allow(method, {"GET": "list", "POST": "create"}, _Route("", store_id))
         if rest == ["lookup"]:
@@ -399,6 +412,18 @@ class PayNowEmulator:
                 method, {"POST": "create_token", "DELETE": "invalidate_tokens"}, _Route("", store_id, rest[0])
             )
         return _error_response(ApiError(404, "not-found", f"no route for {method} {request.path}"))
+
+    @staticmethod
+    def _route_webhooks(method: str, path: str, store_id: str, rest: list[str]) -> _Route | Response:
+        if not rest:
+            return _allow(method, {"GET": "list_webhooks", "POST": "create_webhook"}, _Route("", store_id))
+        if len(rest) == 1 and rest[0] not in ("resend", "variables"):
+            route = _Route("", store_id, resource_id=rest[0])
+            return _allow(method, {"PATCH": "update_webhook", "DELETE": "delete_webhook"}, route)
+        if len(rest) == 2 and rest[1] == "history":
+            return _allow(method, {"GET": "webhook_history"}, _Route("", store_id, resource_id=rest[0]))
+        # resend and variables exist at PayNow; the emulator does not model them.
+        return _error_response(ApiError(404, "not-found", f"no route for {method} {path} in the emulator"))
 
     def _handle(self, request: _Request, route: _Route | Response) -> Response:
         if isinstance(route, Response):
@@ -428,6 +453,10 @@ class PayNowEmulator:
         if route.store_id != self.store.store_id:
             raise ApiError(404, "not-found", f"store {route.store_id} not found")
         parsed = _Parsed(route)
+        if route.resource_id is not None:
+            parsed.resource_id = parse_flake(route.resource_id)
+            if parsed.resource_id is None:
+                raise ApiError(400, "bad-request", f"id is not a valid flake id: {route.resource_id}")
         if route.customer_id is not None:
             parsed.customer_id = parse_flake(route.customer_id)
             if parsed.customer_id is None:
@@ -567,6 +596,91 @@ class PayNowEmulator:
         self.store.invalidate_tokens(parsed.customer_id)
         return _empty_response(204)
 
+    def _op_list_webhooks(self, request: _Request, parsed: _Parsed) -> Response:
+        return _json_response(200, self.webhooks.list_all())
+
+    def _op_create_webhook(self, request: _Request, parsed: _Parsed) -> Response:
+        return _json_response(200, self.webhooks.create(self._json_body(request)))
+
+    def _op_update_webhook(self, request: _Request, parsed: _Parsed) -> Response:
+        assert parsed.resource_id is not None
+        return _json_response(200, self.webhooks.update(parsed.resource_id, self._json_body(request)))
+
+    def _op_delete_webhook(self, request: _Request, parsed: _Parsed) -> Response:
+        assert parsed.resource_id is not None
+        self.webhooks.delete(parsed.resource_id)
+        return _empty_response(204)
+
+    def _op_webhook_history(self, request: _Request, parsed: _Parsed) -> Response:
+        assert parsed.resource_id is not None
+        raw_page = _single(request.query, "page") or "1"
+        if not (raw_page.isascii() and raw_page.isdigit()) or int(raw_page) < 1:
+            raise ApiError(400, "bad-request", f"page must be a positive integer, got {raw_page!r}")
+        state = _single(request.query, "state")
+        if state is not None and state not in ("success", "pending", "failed", "all"):
+            raise ApiError(
+                400, "bad-request", f"state must be success, pending, failed or all, got {state!r}"
+            )
+        return _json_response(200, self.webhooks.history(parsed.resource_id, int(raw_page), state))
+
+    def _op_get_payment(self, request: _Request, parsed: _Parsed) -> Response:
+        assert parsed.resource_id is not None
+        payment = self.store.payments.get(parsed.resource_id)
+        if payment is None:
+            raise ApiError(404, "not-found", f"payment {parsed.resource_id} not found")
+        customer = self.store.dto(self.store.get(payment.customer_id))
+        return _json_response(200, payment.dto(self.store.store_id, customer))
+
+    # -- events and the storefront check (inspection side) -------------------------------------------
+    def trigger_payment_event(
+        self,
+        customer_id: str,
+        event: str = "OnChargeback",
+        *,
+        include_customer: bool = True,
+        chargeback_status: str | None = None,
+    ) -> dict[str, Any]:
+        """A payment by ``customer_id`` and one ``event`` about it (OnChargeback, OnChargebackClosed,
+        OnPaymentCompleted), queued to the subscribers. ``include_customer=False`` sends
+        ``customer: null``, as PayNow may; the payment (``GET …/payments/{id}``) still names the payer."""
+        if event not in ("OnChargeback", "OnChargebackClosed", "OnPaymentCompleted"):
+            raise ValueError("a payment event is OnChargeback, OnChargebackClosed or OnPaymentCompleted")
+        if chargeback_status is None:
+            chargeback_status = {"OnChargeback": "pending", "OnChargebackClosed": "lost"}.get(event, "none")
+        if chargeback_status not in CHARGEBACK_STATUSES:
+            raise ValueError(f"chargeback_status must be one of {', '.join(CHARGEBACK_STATUSES)}")
+        flake = parse_flake(customer_id)
+        with self.lock:
+            customer = None if flake is None else self.store.customers.get(flake)
+            if customer is None:
+                raise ValueError(f"no customer {customer_id} in this store")
+            now = iso(datetime.now(UTC), "milliseconds")
+            payment = PaymentRecord(
+                id=self._flakes.next_id(),
+                order_id=self._flakes.next_id(),
+                method_id=self._flakes.next_id(),
+                customer_id=customer.id,
+                created_at=now,
+                status="completed" if event == "OnPaymentCompleted" else "chargeback",
+                chargeback_status=chargeback_status,
+                chargeback_at=None if event == "OnPaymentCompleted" else now,
+            )
+            self.store.payments[payment.id] = payment
+            named = webhook_customer(self.store.dto(customer)) if include_customer else None
+            body = payment.webhook_body(self.store.store_id, named)
+        result = self.webhooks.emit(event, body)
+        return {"payment_id": str(payment.id), **result}
+
+    def token_valid(self, token: str) -> str | None:
+        """The storefront's view of a customer token: its customer's id, or None when refused."""
+        with self.lock:
+            customer = self.store.customer_for_token(token)
+            return None if customer is None else str(customer.id)
+
+    def close(self) -> None:
+        """Stop the webhook delivery thread (if one was started)."""
+        self.webhooks.close()
+
     def _storefront_customer(self, request: _Request) -> Response:
         scheme, _, credential = request.headers.get("authorization", "").strip().partition(" ")
         if scheme.lower() != "customer" or not credential.strip():
@@ -615,7 +729,7 @@ def _allow(method: str, methods: dict[str, str], route: _Route) -> _Route | Resp
         allowed = ", ".join(sorted(methods))
         error = ApiError(405, "method-not-allowed", f"{method} is not allowed here (allowed: {allowed})")
         return _json_response(405, error.body(), {"allow": allowed})
-    return _Route(operation, route.store_id, route.customer_id)
+    return _Route(operation, route.store_id, route.customer_id, route.resource_id)
 
 
 def _single(query: Mapping[str, list[str]], name: str) -> str | None:

@@ -16,6 +16,7 @@ from typing import Any
 from paynow_emulator.decisions import DEFAULT_DECISIONS, HouseDecisions
 from paynow_emulator.errors import ApiError, FieldError, validation_failed
 from paynow_emulator.flake import FlakeGenerator, flake_datetime
+from paynow_emulator.payments import PaymentRecord
 from paynow_emulator.validation import Upsert, parse_minecraft_uuid
 
 UNIQUE_FIELDS = ("steam_id", "minecraft_uuid", "xbox_xuid")
@@ -79,6 +80,7 @@ class Store:
         self.minecraft_by_uuid: dict[str, MinecraftAccount] = {}
         self.steam_profiles: dict[str, tuple[str, str]] = {}
         self.decisions: HouseDecisions = DEFAULT_DECISIONS
+        self.payments: dict[int, PaymentRecord] = {}
 
     # -- world ------------------------------------------------------------------------------
     def add_minecraft_account(self, name: str, uuid: str, platform: str) -> MinecraftAccount:
@@ -410,6 +412,7 @@ class Store:
         for index in self._index.values():
             index.clear()
         self._tokens.clear()
+        self.payments.clear()
 
 
 def token_fingerprint(token: str) -> str:
