@@ -2,7 +2,9 @@
 
 ``PayNowEmulator`` answers the 8 Customers operations plus the storefront ``GET /v1/store/customer``,
 in-process (``emu.transport()``) or over HTTP (``emu.asgi_app`` with uvicorn), with injectable
-faults (``emu.faults``) and an inspection surface (``emu.inspect``, ``/_emulator/...``).
+faults (``emu.faults``), switchable house decisions (``emu.decisions``), webhook subscriptions and
+signed deliveries (``emu.webhooks``, ``emu.trigger_payment_event``), ``GET …/payments/{id}``, and an
+inspection surface (``emu.inspect``, ``/_emulator/`` lists it).
 """
 
 from paynow_emulator.core import Outcome, PayNowEmulator, RecordedRequest, Response

@@ -452,7 +452,7 @@ class Webhooks:
             try:
                 response = client.post(url, content=delivery.payload, headers=headers, timeout=timeout)
                 status, text = response.status_code, response.text[:MAX_RESPONSE_KEPT]
-            except httpx.HTTPError as exc:
+            except Exception as exc:
                 status, text = 0, f"{type(exc).__name__}: {exc}"[:MAX_RESPONSE_KEPT]
         with self._cond:
             delivery.attempts.append(

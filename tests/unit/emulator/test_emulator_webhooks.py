@@ -255,3 +255,23 @@ def test_envelope_event_types_follow_the_webhook_definitions() -> None:
     assert envelope_event_type("OnChargeback") == "ON_CHARGEBACK"
     assert envelope_event_type("OnDeliveryItemAdded") == "ON_DELIVERY_ITEM_ADDED"
     assert envelope_event_type("OnTrialCanceled") == "ON_TRIAL_CANCELLED"
+
+
+def test_a_receiver_that_raises_is_a_failed_attempt_and_retried(api: Api) -> None:
+    calls: list[int] = []
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("receiver crashed")
+        return httpx.Response(200)
+
+    api.emu.webhooks.transport = httpx.MockTransport(flaky)
+    api.emu.webhooks.policy = DeliveryPolicy(base_delay_s=0.01, max_delay_s=0.01)
+    _subscribe(api)
+    api.emu.trigger_payment_event(api.create(name="x")["id"])
+    assert api.emu.webhooks.wait_idle(5)
+    [delivery] = api.emu.webhooks.delivery_log()
+    assert [e["status_code"] for e in delivery["executions"]] == [0, 200]
+    assert "receiver crashed" in delivery["executions"][0]["response"]
+    api.emu.close()
