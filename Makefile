@@ -7,7 +7,7 @@ SAM := $(TOOLS)/sam/bin/sam
 CHECKOV := $(TOOLS)/checkov/bin/checkov
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-lambda-python lint typecheck unit integration e2e infra build bench clean tools lock
+.PHONY: dev test test-lambda-python lint typecheck unit integration e2e infra build bench clean tools lock probe-paynow
 
 LOCKS := locks
 # Every venv installs a hash-pinned lock (the full dependency closure, compiled by `make lock`), then
@@ -101,3 +101,9 @@ lock: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(LAMBDA_VENV) $(TOOLS) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+
+# Checks the emulator's house decisions against a PayNow API: an in-process emulator by default;
+# a real store only with PAYNOW_PROBE_API_KEY and PAYNOW_PROBE_STORE_ID set (it asks first).
+# Extra flags: make probe-paynow ARGS='--yes-create-test-customers'
+probe-paynow: $(STAMP)
+	PYTHONPATH=local $(BIN)/python -m paynow_probe $(ARGS)
