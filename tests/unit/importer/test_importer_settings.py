@@ -40,4 +40,3 @@ def test_defaults_and_parsing() -> None:
 def test_misconfiguration_is_refused_with_the_variable_named(override: dict[str, str], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         ImporterSettings.from_environment({**BASE, **override})
-
