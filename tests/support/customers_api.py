@@ -39,6 +39,9 @@ class FakeCustomersApi:
     conflict_paths: bool = True
     bulk_sizes: list[int] = field(default_factory=list)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # Run outside the lock around each bulk call: tests hold a chunk back or watch calls overlap.
+    before_bulk: Callable[[Sequence[CustomerUpsert]], None] | None = None
+    after_bulk: Callable[[Sequence[CustomerUpsert]], None] | None = None
     _ids: Any = field(default_factory=lambda: itertools.count(429000000000000100))
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -128,6 +131,14 @@ class FakeCustomersApi:
     def bulk_create_customers(
         self, items: Sequence[CustomerUpsert], *, deadline: Deadline | None = None
     ) -> list[Customer]:
+        if self.before_bulk is not None:
+            self.before_bulk(items)
+        created = self._bulk(items)
+        if self.after_bulk is not None:
+            self.after_bulk(items)
+        return created
+
+    def _bulk(self, items: Sequence[CustomerUpsert]) -> list[Customer]:
         bodies = [item.to_body() for item in items]
         with self._lock:
             self.calls.append("bulk")

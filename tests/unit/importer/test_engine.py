@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -18,7 +18,7 @@ from customers.importer.ports import ObjectVersion
 from customers.importer.sending import ChunkSender
 from import_tools.stores import MemoryCheckpointStore, MemoryReportStore
 from paynow.errors import RateLimitedError, UnauthorizedError
-from paynow.models import Customer, CustomerUpsert
+from paynow.models import CustomerUpsert
 
 from tests.support.customers_api import FakeCustomersApi
 from tests.support.import_memory import MemorySource, csv_text, steam
@@ -85,27 +85,6 @@ def assert_each_created_once(api: FakeCustomersApi, numbers: Sequence[int]) -> N
     assert held == {steam(n) for n in numbers}
 
 
-class HookedApi(FakeCustomersApi):
-    """The fake, with hooks that run (outside its lock) around each bulk call."""
-
-    def __init__(
-        self,
-        before_bulk: Callable[[Sequence[CustomerUpsert]], None],
-        after_bulk: Callable[[Sequence[CustomerUpsert]], None] = lambda _: None,
-    ) -> None:
-        super().__init__()
-        self.before_bulk = before_bulk
-        self.after_bulk = after_bulk
-
-    def bulk_create_customers(
-        self, items: Sequence[CustomerUpsert], *, deadline: Deadline | None = None
-    ) -> list[Customer]:
-        self.before_bulk(items)
-        created = super().bulk_create_customers(items, deadline=deadline)
-        self.after_bulk(items)
-        return created
-
-
 def segment_of(items: Sequence[CustomerUpsert]) -> int:
     """Which segment a bulk call carries (rows are steam(1..n) in order, CHUNK_SIZE per segment)."""
     assert items[0].steam_id is not None
@@ -151,7 +130,7 @@ def test_chunks_are_sent_concurrently_but_never_more_than_the_configured_concurr
         with lock:
             active -= 1
 
-    rig = Rig(steam_file(range(1, 1201)), api=HookedApi(before_bulk))
+    rig = Rig(steam_file(range(1, 1201)), api=FakeCustomersApi(before_bulk=before_bulk))
     outcome, state = rig.run()
     assert outcome is RunOutcome.COMPLETED
     assert most == 2
@@ -175,7 +154,7 @@ def test_the_checkpoint_advances_only_over_the_contiguous_prefix_of_finished_seg
         if segment_of(items) > 0:
             later_segments_done.release()
 
-    rig = Rig(steam_file(range(1, 501)), api=HookedApi(before_bulk, after_bulk))
+    rig = Rig(steam_file(range(1, 501)), api=FakeCustomersApi(before_bulk=before_bulk, after_bulk=after_bulk))
     seen: list[tuple[int, int]] = []
     rig.config.on_checkpoint = lambda state: seen.append((state.next_seq, state.counts.created))
     outcome, state = rig.run()
@@ -194,7 +173,7 @@ def test_a_segment_is_reserved_in_the_stored_checkpoint_before_it_reaches_paynow
     def before_bulk(items: Sequence[CustomerUpsert]) -> None:
         reserved_at_send[segment_of(items)] = rig.state().reserved_seq
 
-    rig = Rig(steam_file(range(1, 701)), api=HookedApi(before_bulk))
+    rig = Rig(steam_file(range(1, 701)), api=FakeCustomersApi(before_bulk=before_bulk))
     rig.run()
     assert sorted(reserved_at_send) == [0, 1, 2, 3]
     assert all(reserved > seq for seq, reserved in reserved_at_send.items())
