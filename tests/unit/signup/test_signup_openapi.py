@@ -12,7 +12,7 @@ CHECKED_IN = Path(__file__).resolve().parents[3] / "openapi" / "http-api.json"
 
 def test_checked_in_schema_is_in_sync() -> None:
     assert CHECKED_IN.read_text(encoding="utf-8") == schema_json(), (
-        "openapi/http-api.json is stale: run `PYTHONPATH=layers/shared .venv/bin/python -m customers.api.openapi`"  # noqa: E501
+        "openapi/http-api.json is stale: run `PYTHONPATH=layers/shared .venv/bin/python -m customers.bootstrap.openapi`"  # noqa: E501
     )
 
 
