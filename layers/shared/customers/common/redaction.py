@@ -102,7 +102,7 @@ class RedactingFilter(logging.Filter):
             record.args = None
             record.exc_info = None
             for name in [n for n in record.__dict__ if n not in _STANDARD_ATTRS]:
-                del record.__dict__[name]
+                record.__dict__[name] = MASK
         return True
 
     def _redact(self, record: logging.LogRecord) -> None:
