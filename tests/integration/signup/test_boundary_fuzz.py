@@ -96,7 +96,7 @@ CONTENT_TYPES = st.sampled_from(
 
 
 def raw_bodies(bodies: st.SearchStrategy[Any]) -> st.SearchStrategy[str]:
-    return bodies.map(lambda body: json.dumps(body)) | st.text(max_size=200)
+    return bodies.map(json.dumps) | st.text(max_size=200)
 
 
 def documented(response: dict[str, Any]) -> None:
