@@ -33,3 +33,17 @@ def test_schema_describes_every_route_and_its_security() -> None:
     assert signup["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/SignupRequest")
     assert {"200", "401", "404", "422", "429", "502", "503"} <= set(signup["responses"])
     assert "204" in doc["paths"]["/customers/{customerId}/tokens"]["delete"]["responses"]
+
+
+def test_signup_documents_only_the_minimal_view_and_its_refusals() -> None:
+    doc = json.loads(schema_json())
+    schemas = doc["components"]["schemas"]
+    signup = doc["paths"]["/signup"]["post"]
+    ok = signup["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    response = schemas[ok.rsplit("/", 1)[-1]]
+    assert set(response["properties"]) == {"customer", "platform", "created", "token"}
+    customer = schemas[response["properties"]["customer"]["$ref"].rsplit("/", 1)[-1]]
+    assert set(customer["properties"]) == {"id", "display_name"}
+    assert {"403", "409", "415", "429"} <= set(signup["responses"])
+    resolve = schemas["ResolveResponse"]
+    assert "not_applied" in resolve["properties"]
