@@ -4,7 +4,10 @@ Each test names the finding of issue 9 it protects against."""
 
 from __future__ import annotations
 
+import io
 import json
+import logging
+import uuid
 from types import ModuleType
 from typing import Any
 
@@ -12,7 +15,13 @@ import pytest
 
 from tests.support.api_stack import JAVA_ACCOUNTS, ORIGIN, ApiStack, wire
 from tests.support.emulator_clients import Api, make_client
-from tests.support.lambda_events import FakeLambdaContext, body_of, http_event, load_function
+from tests.support.lambda_events import (
+    FakeLambdaContext,
+    authorizer_event,
+    body_of,
+    http_event,
+    load_function,
+)
 
 STEAM_ID = "76561198012345678"
 NOTCH = {"minecraft": {"name": "Notch", "edition": "java"}}
@@ -47,6 +56,26 @@ def signup_function(api_stack: ApiStack, monkeypatch: pytest.MonkeyPatch, **env:
     module = load_function("signup")
     wire(module, api_stack.emulator, api_stack.steam)
     return module
+
+
+def logged_function(
+    api_stack: ApiStack, monkeypatch: pytest.MonkeyPatch, name: str, **env: str
+) -> tuple[ModuleType, io.StringIO]:
+    """A new sandbox of function ``name`` logging every event into the returned buffer."""
+    service = f"boundary-{name}-{uuid.uuid4().hex[:8]}"  # a fresh Powertools logger and handler
+    for key, value in {
+        **env,
+        "POWERTOOLS_SERVICE_NAME": service,
+        "POWERTOOLS_LOGGER_LOG_EVENT": "true",
+    }.items():
+        monkeypatch.setenv(key, value)
+    module = load_function(name)
+    wire(module, api_stack.emulator, api_stack.steam)
+    (handler,) = logging.getLogger(service).handlers
+    assert isinstance(handler, logging.StreamHandler)
+    buffer = io.StringIO()
+    handler.setStream(buffer)
+    return module, buffer
 
 
 def paynow(api_stack: ApiStack) -> Api:
@@ -221,11 +250,25 @@ def test_a_field_named_like_an_api_key_is_a_422_not_a_crash(api_stack: ApiStack)
 
 
 def test_event_logging_with_an_api_key_lookalike_in_the_body_does_not_crash(
-    api_stack: ApiStack, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    api_stack: ApiStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    module = signup_function(api_stack, monkeypatch, POWERTOOLS_LOGGER_LOG_EVENT="true")
+    module, log = logged_function(api_stack, monkeypatch, "signup")
     response = post(module, {"pnapi_v1_secretvalue": "pnapi_v1_0123456789", "minecraft": NOTCH["minecraft"]})
     assert response["statusCode"] == 422
-    out = capsys.readouterr().out
-    assert "pnapi_v1_0123456789" not in out
-    assert "pnapi_v1_secretvalue" not in out
+    out = log.getvalue()
+    assert '"rawPath":"/signup"' in out.replace(" ", "")  # the event was logged
+    assert "v1_0123456789" not in out
+    assert "v1_secretvalue" not in out
+
+
+@pytest.mark.parametrize("scheme", ["", "Bearer ", "Basic ", "bearer  "])
+def test_a_cold_authorizer_logging_its_event_never_shows_the_caller_key(
+    api_stack: ApiStack, monkeypatch: pytest.MonkeyPatch, scheme: str
+) -> None:
+    authorizer, log = logged_function(api_stack, monkeypatch, "authorizer")
+    key = "unregistered-caller-key-0123456789abcdef"  # never loaded, so only the filter's rules mask it
+    decision = authorizer.lambda_handler(authorizer_event(f"{scheme}{key}"), FakeLambdaContext())
+    assert decision == {"isAuthorized": False}
+    out = log.getvalue()
+    assert "identitySource" in out  # the event was logged
+    assert key not in out
