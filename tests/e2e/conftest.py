@@ -19,7 +19,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("devstack")
-    process, ready, log = start_stack(workdir)
+    # Every e2e browser shares one loopback address: the per-client signup limit (tested in
+    # tests/integration/signup/test_signup_boundary.py) would stand for all of them at once.
+    process, ready, log = start_stack(workdir, "--parameter", "SignupClientLimit=10000")
     info = wait_ready(process, ready, log)
     yield Stack(info=info, workdir=workdir, log=log)
     stop_stack(process)

@@ -13,7 +13,10 @@ def test_steam_signup_creates_then_finds_the_customer(stack: Stack) -> None:
     assert first.status_code == 200, first.text
     created = first.json()
     assert created["created"] is True
-    assert created["customer"]["steam_id"] == steam_id
+    # The browser learns the customer id, a display name and the platform; never the identifiers.
+    assert set(created) == {"customer", "platform", "created", "token"}
+    assert set(created["customer"]) == {"id", "display_name"}
+    assert created["platform"] == "steam"
     assert first.headers["access-control-allow-origin"] == stack.page_origin
 
     again = stack.api("POST", "/signup", body={"steam": stack.steam_assertion(steam_id)})
@@ -28,6 +31,7 @@ def test_steam_signup_creates_then_finds_the_customer(stack: Stack) -> None:
         assert status == 200
         assert customer is not None
         assert customer["id"] == created["customer"]["id"]
+        assert customer["steam_id"] == steam_id
 
     def announced() -> bool | None:
         for entry in stack.events():
@@ -62,7 +66,8 @@ def test_minecraft_signups_java_and_bedrock(stack: Stack) -> None:
         first = stack.api("POST", "/signup", body=body)
         assert first.status_code == 200, first.text
         assert first.json()["created"] is True
-        assert first.json()["customer"]["minecraft_platform"] == edition
+        assert first.json()["platform"] == f"minecraft_{edition}"
+        assert first.json()["customer"]["display_name"] == name
         second = stack.api("POST", "/signup", body=body)
         assert second.json()["created"] is False
         assert second.json()["customer"]["id"] == first.json()["customer"]["id"]

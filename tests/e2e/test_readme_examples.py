@@ -70,7 +70,8 @@ def check_signup(output: str) -> None:
     result = _json_line(output)
     assert result["token"]
     assert isinstance(result["customer"], dict)
-    assert result["customer"]["minecraft_platform"] == "java"
+    assert result["platform"] == "minecraft_java"
+    assert set(result["customer"]) == {"id", "display_name"}
 
 
 def check_refused(output: str) -> None:

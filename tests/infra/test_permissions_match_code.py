@@ -15,7 +15,7 @@ from typing import Any
 
 import boto3
 import pytest
-from customers.adapters.dynamo_state import DynamoCreationLock, DynamoNonceStore
+from customers.adapters.dynamo_state import DynamoClientRateLimiter, DynamoCreationLock, DynamoNonceStore
 from customers.adapters.import_checkpoints import DynamoCheckpointStore
 from customers.adapters.s3_import import UPLOAD_PART, S3ObjectSource, S3ReportStore
 from customers.importer.config import ImportConfig
@@ -172,6 +172,16 @@ def _nonce_requests() -> list[Request]:
     return recorder.requests
 
 
+def _signup_counter_requests() -> list[Request]:
+    recorder = Recorder()
+    limiter = DynamoClientRateLimiter(
+        TABLE, recorder.attach(boto3.client("dynamodb")), limit=1, window_seconds=60
+    )
+    assert limiter.acquire("203.0.113.7") is None
+    assert limiter.acquire("203.0.113.7") is not None
+    return recorder.requests
+
+
 def _import_requests(template: dict[str, Any], function: dict[str, Any]) -> list[Request]:
     environment = {
         k: str(deployment(template).resolve(v)) for k, v in function["Environment"]["Variables"].items()
@@ -244,7 +254,7 @@ def requests_by_function(
 ) -> dict[str, list[Request]]:
     locks = _lock_requests()
     return {
-        "SignupFunction": locks + _nonce_requests(),
+        "SignupFunction": locks + _nonce_requests() + _signup_counter_requests(),
         "TrustedFunction": locks,
         "ImportFunction": _import_requests(template, functions["ImportFunction"]),
     }
@@ -296,6 +306,10 @@ def test_a_call_outside_the_grants_is_refused(template: dict[str, Any], function
         (importer, Request("dynamodb:DeleteItem", table, (("dynamodb:LeadingKeys", ("import#x",)),))),
         (importer, Request("dynamodb:Query", table, (("dynamodb:LeadingKeys", ()),))),
         (signup, Request("dynamodb:GetItem", table, (("dynamodb:LeadingKeys", ("import#x",)),))),
+        (
+            _statements(template, functions["TrustedFunction"]),
+            Request("dynamodb:UpdateItem", table, (("dynamodb:LeadingKeys", ("signup-rate#1.2.3.4#0",)),)),
+        ),
         (importer, Request("s3:PutObject", f"arn:aws:s3:::{bucket}/incoming/x.csv")),
         (importer, Request("s3:DeleteObject", f"arn:aws:s3:::{bucket}/reports/x/summary.json")),
         (importer, Request("s3:ListBucket", f"arn:aws:s3:::{bucket}", (("s3:prefix", ("incoming/",)),))),

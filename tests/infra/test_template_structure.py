@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from customers.adapters.s3_import import PART_TAG
+from customers.authorizer.settings import AuthorizerSettings
 
 from .tools import FUNCTION_DIRS, ROOT
 
@@ -169,7 +170,7 @@ def test_least_privilege_secrets_per_function(functions: dict[str, dict[str, Any
 TABLE_GRANTS = {
     "SignupFunction": (
         {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
-        ["lock#*", "steam-nonce#*"],
+        ["lock#*", "steam-nonce#*", "signup-rate#*"],
     ),
     "TrustedFunction": (
         {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
@@ -539,3 +540,41 @@ def test_import_failures_raise_an_alarm(
         "Fn::Not": [{"Fn::Equals": [_ref("AlarmTopicArn"), ""]}]
     }
     assert template["Parameters"]["AlarmTopicArn"]["Default"] == ""
+
+
+def test_state_table_and_dlq_survive_stack_deletion_and_replacement(resources: dict[str, Any]) -> None:
+    for name in ("StateTable", "ImportDLQ"):
+        assert resources[name]["DeletionPolicy"] == "Retain", name
+        assert resources[name]["UpdateReplacePolicy"] == "Retain", name
+
+
+def test_signup_route_has_its_own_lower_throttle_and_reserved_concurrency(
+    template: dict[str, Any], resources: dict[str, Any], functions: dict[str, dict[str, Any]]
+) -> None:
+    parameters = template["Parameters"]
+    route = resources["Api"]["Properties"]["RouteSettings"]["POST /signup"]
+    assert route == {
+        "ThrottlingBurstLimit": _ref("SignupThrottlingBurst"),
+        "ThrottlingRateLimit": _ref("SignupThrottlingRate"),
+    }
+    assert parameters["SignupThrottlingBurst"]["Default"] < parameters["ThrottlingBurst"]["Default"]
+    assert parameters["SignupThrottlingRate"]["Default"] < parameters["ThrottlingRate"]["Default"]
+    signup = functions["SignupFunction"]
+    assert signup["ReservedConcurrentExecutions"] == _ref("SignupReservedConcurrency")
+    variables = signup["Environment"]["Variables"]
+    assert variables["MINECRAFT_SIGNUP"] == _ref("MinecraftSignup")
+    assert parameters["MinecraftSignup"]["AllowedValues"] == ["enabled", "new-only", "disabled"]
+    assert variables["SIGNUP_CLIENT_LIMIT"] == _ref("SignupClientLimit")
+    assert variables["SIGNUP_CLIENT_WINDOW_SECONDS"] == _ref("SignupClientWindowSeconds")
+    assert variables["STEAM_RETURN_PATHS"] == {"Fn::Join": [",", _ref("SteamReturnPaths")]}
+
+
+def test_a_removed_caller_key_stops_working_within_a_minute(
+    resources: dict[str, Any], functions: dict[str, dict[str, Any]]
+) -> None:
+    # API Gateway caches a decision for ReauthorizeEvery; the function caches the keys it read.
+    authorizer = resources["Api"]["Properties"]["Auth"]["Authorizers"]["CallerKeyAuthorizer"]
+    variables = functions["AuthorizerFunction"]["Environment"]["Variables"]
+    environment = {k: v for k, v in variables.items() if isinstance(v, str)} | {"CALLER_KEYS_SECRET": "x"}
+    settings = AuthorizerSettings.from_environment(environment)
+    assert authorizer["Identity"]["ReauthorizeEvery"] + settings.caller_keys_max_age <= 60

@@ -45,3 +45,28 @@ def test_a_secret_looking_value_is_masked_in_the_function_log(
     line = buffer.getvalue()
     assert "calling with Authorization" in line
     assert SECRET not in line
+
+
+@pytest.mark.parametrize("name", ["signup", "trusted", "authorizer", "importer"])
+def test_every_function_masks_format_arguments_and_api_key_text_without_raising(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_fake_credentials(monkeypatch, "us-east-1")
+    service = f"redaction-args-{name}-{uuid.uuid4().hex[:8]}"
+    for key, value in {**ENVIRONMENT, "POWERTOOLS_SERVICE_NAME": service}.items():
+        monkeypatch.setenv(key, value)
+    load_function(name)
+    (handler,) = logging.getLogger(service).handlers
+    assert isinstance(handler, logging.StreamHandler)
+    buffer = io.StringIO()
+    previous = handler.setStream(buffer)
+    try:
+        logging.getLogger(service).warning("Bearer %s", SECRET)
+        logging.getLogger(service).warning("unknown field pnapi_x; key pnapi_v1_0123456789abcdef")
+    finally:
+        handler.setStream(previous)
+    text = buffer.getvalue()
+    assert SECRET not in text
+    assert "Bearer ***" in text
+    assert "pnapi_x" not in text
+    assert "0123456789abcdef" not in text

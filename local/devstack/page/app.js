@@ -9,16 +9,30 @@ function $(id) {
   return document.getElementById(id);
 }
 
-function returnTo() {
+const STATE_KEY = "steam-signin-state";
+
+function realm() {
   return `${window.location.origin}/`;
+}
+
+// Login CSRF: a per-visitor secret travels through Steam in return_to and must come back to the
+// same browser, so a link carrying someone else's Steam assertion signs nobody in.
+function newState() {
+  const bytes = new Uint8Array(16);
+  window.crypto.getRandomValues(bytes);
+  const state = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  window.sessionStorage.setItem(STATE_KEY, state);
+  return state;
 }
 
 function steamLoginUrl() {
   const url = new URL(config.steamLoginUrl);
+  const returnTo = new URL(realm());
+  returnTo.searchParams.set("state", newState());
   url.searchParams.set("openid.ns", OPENID_NS);
   url.searchParams.set("openid.mode", "checkid_setup");
-  url.searchParams.set("openid.return_to", returnTo());
-  url.searchParams.set("openid.realm", returnTo());
+  url.searchParams.set("openid.return_to", returnTo.toString());
+  url.searchParams.set("openid.realm", realm());
   url.searchParams.set("openid.identity", IDENTIFIER_SELECT);
   url.searchParams.set("openid.claimed_id", IDENTIFIER_SELECT);
   const chosen = $("steam-id").value.trim();
@@ -36,23 +50,18 @@ function showError(message) {
   $("error").hidden = false;
 }
 
-function identityOf(customer) {
-  if (customer.steam_id) {
-    const name = customer.steam && customer.steam.name ? ` (${customer.steam.name})` : "";
-    return `Steam ${customer.steam_id}${name}`;
-  }
-  if (customer.minecraft_uuid || customer.minecraft_platform) {
-    const name = (customer.minecraft && customer.minecraft.name) || customer.name || "";
-    return `Minecraft ${customer.minecraft_platform || ""} ${name}`.replace(/\s+/g, " ").trim();
-  }
-  return customer.name || "unknown";
+const PLATFORMS = { steam: "Steam", minecraft_java: "Minecraft java", minecraft_bedrock: "Minecraft bedrock" };
+
+function identityOf(result) {
+  const platform = PLATFORMS[result.platform] || result.platform;
+  return `${platform} ${result.customer.display_name || ""}`.trim();
 }
 
 function showResult(result) {
   const customer = result.customer;
   $("status").textContent = result.created ? "Welcome! Your account was created." : "Welcome back!";
   $("customer-id").textContent = customer.id;
-  $("customer-identity").textContent = identityOf(customer);
+  $("customer-identity").textContent = identityOf(result);
   $("customer-created").textContent = result.created ? "new customer" : "existing customer";
   $("token").textContent = result.token;
   $("error").hidden = true;
@@ -92,6 +101,12 @@ function steamAssertion() {
   if (!params.has("openid.mode")) {
     return null;
   }
+  const expected = window.sessionStorage.getItem(STATE_KEY);
+  window.sessionStorage.removeItem(STATE_KEY);
+  if (!expected || params.get("state") !== expected) {
+    window.history.replaceState(null, "", window.location.pathname);
+    return { forged: true };
+  }
   const fields = {};
   for (const [key, value] of params) {
     if (key.startsWith("openid.")) {
@@ -115,6 +130,10 @@ function start() {
   });
   const assertion = steamAssertion();
   if (assertion === null) {
+    return;
+  }
+  if (assertion.forged) {
+    showError("This Steam sign-in was not started in this browser; sign in through Steam again.");
     return;
   }
   if (assertion["openid.mode"] !== "id_res") {

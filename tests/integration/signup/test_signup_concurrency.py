@@ -94,7 +94,7 @@ def test_fifty_concurrent_signups_create_one_customer(api_stack: ApiStack, kind:
     api_stack.emulator.faults = Faults(latency_s=0.02)
     if kind == "steam":
         bodies = [
-            {"steam": api_stack.steam.mint(f"{ORIGIN}/cb", steam_id="76561198012345678")} for _ in range(N)
+            {"steam": api_stack.steam.mint(f"{ORIGIN}/", steam_id="76561198012345678")} for _ in range(N)
         ]
     else:
         bodies = [{"minecraft": {"name": "Notch", "edition": "java"}} for _ in range(N)]

@@ -25,7 +25,7 @@ def signup(
 
 
 def steam_body(
-    api_stack: ApiStack, steam_id: str = STEAM_ID, return_to: str = f"{ORIGIN}/steam/return"
+    api_stack: ApiStack, steam_id: str = STEAM_ID, return_to: str = f"{ORIGIN}/"
 ) -> dict[str, Any]:
     return {"steam": api_stack.steam.mint(return_to, steam_id=steam_id)}
 
@@ -60,12 +60,19 @@ def test_new_then_existing_customer(api_stack: ApiStack, kind: str) -> None:
     assert [r.operation for r in api_stack.paynow_calls()] == ["lookup", "create_token"]
     assert api_stack.emulator.inspect.count() == 1
 
+    # The browser gets a minimal view: which customer, what to call the player, which platform.
+    assert set(created) == {"customer", "platform", "created", "token"}
+    assert set(created["customer"]) == {"id", "display_name"}
+    assert created["platform"] == kind
+    stored = api_stack.emulator.inspect.customer(created["customer"]["id"])
+    assert stored is not None
     if kind == "steam":
-        assert created["customer"]["steam_id"] == STEAM_ID
+        assert stored["steam_id"] == STEAM_ID
     elif kind == "minecraft_java":
-        assert created["customer"]["minecraft_uuid"] == JAVA_ACCOUNTS["Notch"]
+        assert stored["minecraft_uuid"] == JAVA_ACCOUNTS["Notch"]
+        assert created["customer"]["display_name"] == "Notch"
     else:
-        assert created["customer"]["minecraft_uuid"] == BEDROCK_ACCOUNTS["Steve Bedrock"]
+        assert stored["minecraft_uuid"] == BEDROCK_ACCOUNTS["Steve Bedrock"]
 
     # Both tokens work on the storefront; the event says who was created, without any token.
     for token in (created["token"], second["token"]):
@@ -153,7 +160,7 @@ def _forged(api_stack: ApiStack) -> dict[str, Any]:
 
     from tests.support.api_stack import STEAM_URL
 
-    return {"steam": SteamOpenIdStandIn(STEAM_URL).mint(f"{ORIGIN}/steam/return", steam_id=STEAM_ID)}
+    return {"steam": SteamOpenIdStandIn(STEAM_URL).mint(f"{ORIGIN}/", steam_id=STEAM_ID)}
 
 
 @pytest.mark.parametrize(
@@ -162,7 +169,7 @@ def _forged(api_stack: ApiStack) -> dict[str, Any]:
         (_forged, "did not confirm"),
         (_tampered, "did not confirm"),
         (
-            lambda api_stack: steam_body(api_stack, return_to="https://evil.example/steam/return"),
+            lambda api_stack: steam_body(api_stack, return_to="https://evil.example/"),
             "allowed origin",
         ),
     ],

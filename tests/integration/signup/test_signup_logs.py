@@ -60,7 +60,7 @@ def test_no_secret_reaches_a_log_line(log_events: None, api_stack: ApiStack, cap
                 http_event(
                     "POST",
                     "/signup",
-                    body={"steam": api_stack.steam.mint(f"{ORIGIN}/cb")},
+                    body={"steam": api_stack.steam.mint(f"{ORIGIN}/")},
                     headers={"origin": ORIGIN},
                 ),
                 ctx(),

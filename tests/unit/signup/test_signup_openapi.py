@@ -12,7 +12,7 @@ CHECKED_IN = Path(__file__).resolve().parents[3] / "openapi" / "http-api.json"
 
 def test_checked_in_schema_is_in_sync() -> None:
     assert CHECKED_IN.read_text(encoding="utf-8") == schema_json(), (
-        "openapi/http-api.json is stale: run `PYTHONPATH=layers/shared .venv/bin/python -m customers.api.openapi`"  # noqa: E501
+        "openapi/http-api.json is stale: run `PYTHONPATH=layers/shared .venv/bin/python -m customers.bootstrap.openapi`"  # noqa: E501
     )
 
 
@@ -33,3 +33,17 @@ def test_schema_describes_every_route_and_its_security() -> None:
     assert signup["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/SignupRequest")
     assert {"200", "401", "404", "422", "429", "502", "503"} <= set(signup["responses"])
     assert "204" in doc["paths"]["/customers/{customerId}/tokens"]["delete"]["responses"]
+
+
+def test_signup_documents_only_the_minimal_view_and_its_refusals() -> None:
+    doc = json.loads(schema_json())
+    schemas = doc["components"]["schemas"]
+    signup = doc["paths"]["/signup"]["post"]
+    ok = signup["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    response = schemas[ok.rsplit("/", 1)[-1]]
+    assert set(response["properties"]) == {"customer", "platform", "created", "token"}
+    customer = schemas[response["properties"]["customer"]["$ref"].rsplit("/", 1)[-1]]
+    assert set(customer["properties"]) == {"id", "display_name"}
+    assert {"403", "409", "415", "429"} <= set(signup["responses"])
+    resolve = schemas["ResolveResponse"]
+    assert "not_applied" in resolve["properties"]

@@ -5,7 +5,10 @@ from __future__ import annotations
 import io
 import logging
 
-from customers.common.redaction import MASK, RedactingFilter, SecretRegistry, redact
+import pytest
+from customers.common.redaction import MASK, PATTERNS, RedactingFilter, SecretRegistry, redact
+
+from tests.support.lambda_events import authorizer_event
 
 
 def _logger(registry: SecretRegistry) -> tuple[logging.Logger, io.StringIO]:
@@ -66,3 +69,77 @@ def test_customer_scheme_tokens_are_masked_but_prose_is_not() -> None:
     lines = stream.getvalue().splitlines()
     assert "ct_0123456789abcdef" not in lines[0]
     assert lines[1].startswith("Customer Created event not published")
+
+
+@pytest.mark.parametrize(
+    ("text", "secret", "kept"),
+    [
+        ("calling with Bearer sk_live_abcdef123", "sk_live_abcdef123", "Bearer ***"),
+        ("header APIKey pnapi_v1_abcdef", "pnapi_v1_abcdef", "APIKey ***"),
+        ("storefront Customer ct_0123456789abcdef", "ct_0123456789abcdef", "Customer ***"),
+        ("a key in free text: pnapi_v1_0123456789 and more", "v1_0123456789", "pnapi_***"),
+        ('body {"token": "tok_9876543210"}', "tok_9876543210", '"token": "***'),
+        ("api_key=abc123secret", "abc123secret", "api_key=***"),
+        ("authorization: rawcallerkey0123456789", "rawcallerkey0123456789", "authorization: ***"),
+    ],
+)
+def test_each_free_text_pattern_masks_its_secret(text: str, secret: str, kept: str) -> None:
+    assert len(PATTERNS) == 4  # one case per pattern above (plus the key/value forms of the last)
+    scrubbed = SecretRegistry().scrub(text)
+    assert secret not in scrubbed
+    assert kept in scrubbed
+
+
+def test_every_listed_pattern_is_exercised() -> None:
+    texts = [
+        "Bearer sk_live_abcdef123",
+        "Customer ct_0123456789abcdef",
+        "pnapi_v1_0123456789",
+        "token=tok_9876543210",
+    ]
+    registry = SecretRegistry()
+    for pattern, text in zip(PATTERNS, texts, strict=True):
+        assert pattern.search(text), pattern.pattern
+        assert MASK in registry.scrub(text)
+
+
+def test_a_secret_passed_as_a_format_argument_is_masked_and_nothing_raises() -> None:
+    # Masking "%s" out of "Bearer %s" used to leave the argument without a slot: TypeError.
+    log, stream = _logger(SecretRegistry())
+    log.warning("Bearer %s", "sk_live_formatted_123", extra={"details": ""})
+    log.warning("%s %s", "Bearer", "sk_live_split_4567", extra={"details": ""})
+    log.info("field %(name)s", {"name": "pnapi_v1_mapping_arg"}, extra={"details": ""})
+    out = stream.getvalue()
+    for secret in ("sk_live_formatted_123", "sk_live_split_4567", "v1_mapping_arg"):
+        assert secret not in out
+    assert out.count("Bearer ***") == 2
+
+
+def test_free_text_api_key_lookalikes_never_raise(caplog: pytest.LogCaptureFixture) -> None:
+    log, stream = _logger(SecretRegistry())
+    log.info("unknown field pnapi_x in body", extra={"details": {"pnapi_y": "pnapi_z"}})
+    log.info({"body": '{"pnapi_x": 1}', "authorization": "k"}, extra={"details": ""})
+    out = stream.getvalue()
+    assert "pnapi_x" not in out
+    assert "pnapi_***" in out
+
+
+def test_a_record_that_cannot_be_redacted_is_withheld_not_raised() -> None:
+    class Exploding:
+        def __str__(self) -> str:
+            raise RuntimeError("boom")
+
+    log, stream = _logger(SecretRegistry())
+    log.info("value %s", Exploding(), extra={"details": ""})
+    assert "withheld" in stream.getvalue()
+
+
+def test_an_authorizer_event_never_shows_the_caller_key_in_any_header_form() -> None:
+    registry = SecretRegistry()  # a cold sandbox: no caller key registered yet
+    key = "rawcallerkey0123456789abcdef"
+    for authorization in (key, f"Bearer {key}", f"bearer   {key}", f"Basic {key}", f"CallerKey {key}"):
+        event = authorizer_event(authorization)
+        event["headers"]["x-api-key"] = key
+        log, stream = _logger(registry)
+        log.info(event, extra={"details": ""})  # what POWERTOOLS_LOGGER_LOG_EVENT=true logs
+        assert key not in stream.getvalue(), authorization

@@ -30,6 +30,7 @@ def verifier(
     check = SteamAssertionVerifier(
         op_endpoint=ENDPOINT,
         allowed_origins=[ORIGIN, "http://localhost:3000"],
+        return_paths=["/auth", "/auth/steam"],
         authenticator=auth,
         nonces=nonces or MemoryNonces(),
     )
@@ -77,6 +78,11 @@ def _resigned(provider: SteamOpenIdStandIn, params: dict[str, str]) -> dict[str,
         ({"openid.return_to": "https://shop.example.com.evil.example/auth"}, "allowed origin"),
         ({"openid.return_to": "https://shop.example.com@evil.example/auth"}, "allowed origin"),
         ({"openid.return_to": "javascript:alert(1)"}, "allowed origin"),
+        # Login CSRF: any other page of the store (a user-content page, an open redirect) is not a
+        # sign-in page, even on an allowed origin.
+        ({"openid.return_to": f"{ORIGIN}/forum/post/1"}, "return page"),
+        ({"openid.return_to": f"{ORIGIN}/auth/steam/../x"}, "return page"),
+        ({"openid.return_to": ORIGIN}, "return page"),
         ({"openid.response_nonce": "not-a-nonce"}, "malformed"),
         ({"openid.signed": "op_endpoint,claimed_id,identity,return_to"}, "does not cover"),
         ({"openid.sig": ""}, "openid.sig is missing"),

@@ -23,7 +23,7 @@ class InvalidCallerKeysSecretError(ValueError):
     """The secret is not ``{"callers": {name: key}}`` with usable keys. Never carries a key."""
 
 
-def load_caller_keys(secret_id: str, *, max_age: int = 300) -> dict[str, str]:
+def load_caller_keys(secret_id: str, *, max_age: int = 30) -> dict[str, str]:
     """Cached across warm invocations by Powertools parameters (``max_age`` seconds)."""
     raw = parameters.get_secret(secret_id, transform="json", max_age=max_age)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -124,3 +125,41 @@ class DynamoNonceStore:
                 return False
             raise
         return True
+
+
+class DynamoClientRateLimiter:
+    """A fixed-window counter per client: ``signup-rate#<client>#<window start>``, expired by TTL.
+
+    One atomic ``ADD`` per request; the item outlives its window by a minute so TTL's lazy deletion
+    never resets a live window.
+    """
+
+    def __init__(
+        self,
+        table_name: str,
+        client: DynamoDBClient | None = None,
+        *,
+        limit: int,
+        window_seconds: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._table = table_name
+        self._client = client or boto3.client("dynamodb")
+        self._limit = limit
+        self._window = max(1, window_seconds)
+        self._clock = clock
+
+    def acquire(self, client: str) -> int | None:
+        now = self._clock()
+        start = int(now // self._window) * self._window
+        response = self._client.update_item(
+            TableName=self._table,
+            Key={"pk": {"S": f"signup-rate#{client}#{start}"}},
+            UpdateExpression="ADD hits :one SET expiration = if_not_exists(expiration, :exp)",
+            ExpressionAttributeValues={":one": {"N": "1"}, ":exp": {"N": str(start + self._window + 60)}},
+            ReturnValues="UPDATED_NEW",
+        )
+        hits = int(response["Attributes"]["hits"]["N"])
+        if hits <= self._limit:
+            return None
+        return max(1, math.ceil(start + self._window - now))

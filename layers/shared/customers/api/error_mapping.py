@@ -68,19 +68,28 @@ def _request_error(error: BaseException) -> ApiError | None:
     return None
 
 
+# The status of each domain refusal; more specific classes first (the first match wins).
+_DOMAIN_STATUS: tuple[tuple[type[errors.DomainError], int, int | None], ...] = (
+    (errors.BadRequestError, 400, None),
+    (errors.InvalidSteamAssertionError, 401, None),
+    (errors.UnauthenticatedError, 401, None),
+    (errors.SignupMethodDisabledError, 403, None),
+    (errors.MinecraftAccountNotFoundError, 404, None),
+    (errors.CustomerNotFoundError, 404, None),
+    (errors.VerifiedSignInRequiredError, 409, None),
+    (errors.IdentifierConflictError, 409, None),
+    (errors.SteamUnavailableError, 503, 2),
+    (errors.IdentityBusyError, 503, 1),
+)
+
+
 def _domain_error(error: BaseException) -> ApiError | None:
     """The domain refused: its errors carry their own code and message."""
-    match error:
-        case errors.BadRequestError():
-            return ApiError(400, error.code, error.message)
-        case errors.InvalidSteamAssertionError() | errors.UnauthenticatedError():
-            return ApiError(401, error.code, error.message)
-        case errors.MinecraftAccountNotFoundError() | errors.CustomerNotFoundError():
-            return ApiError(404, error.code, error.message)
-        case errors.SteamUnavailableError():
-            return ApiError(503, error.code, error.message, retry_after=2)
-        case errors.IdentityBusyError():
-            return ApiError(503, error.code, error.message, retry_after=1)
+    if isinstance(error, errors.TooManyRequestsError):
+        return ApiError(429, error.code, error.message, retry_after=max(1, error.retry_after))
+    for kind, status, retry_after in _DOMAIN_STATUS:
+        if isinstance(error, kind):
+            return ApiError(status, error.code, error.message, retry_after=retry_after)
     return None
 
 

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.api_gateway import APIGatewayHttpResolv
 
 from customers.api.error_mapping import to_api_error
 from customers.api.failure_log import log_failure
-from customers.api.json_body import parse_json_body
+from customers.api.json_body import JsonOnlyValidation, parse_json_body
 
 T = TypeVar("T")
 
@@ -30,6 +30,8 @@ def register(app: ApiGatewayResolver) -> None:
 
 def http_resolver(cors: CORSConfig | None = None) -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=parse_json_body, cors=cors)
+    # Powertools keeps its request validation here (no public hook); ours reads JSON bodies only.
+    app._request_validation_middleware = JsonOnlyValidation()  # type: ignore[no-untyped-call]
     register(app)
     return app
 

@@ -10,7 +10,7 @@ import httpx
 from aws_lambda_powertools.event_handler import CORSConfig
 from aws_lambda_powertools.logging import correlation_paths
 
-from customers.adapters.dynamo_state import DynamoNonceStore
+from customers.adapters.dynamo_state import DynamoClientRateLimiter, DynamoNonceStore
 from customers.adapters.paynow_client import paynow_client
 from customers.adapters.steam_openid import HttpSteamAuthenticator
 from customers.api.resolver import http_resolver
@@ -33,13 +33,30 @@ def build_signup_service(
     """``api``/``*_transport`` replace the network (tests, benchmarks); production passes none."""
     api = api if api is not None else paynow_client(settings, paynow_transport)
     steam_http = httpx.Client(transport=steam_transport, headers={"User-Agent": "paynow-customers-signup"})
+    dynamodb = aws_client("dynamodb")
     verifier = SteamAssertionVerifier(
         op_endpoint=settings.steam_openid_url,
         allowed_origins=settings.allowed_origins,
+        return_paths=settings.steam_return_paths,
         authenticator=HttpSteamAuthenticator(settings.steam_openid_url, steam_http),
-        nonces=DynamoNonceStore(settings.state_table, aws_client("dynamodb")),
+        nonces=DynamoNonceStore(settings.state_table, dynamodb),
     )
-    return SignupService(provisioner=build_provisioner(settings, api, via="signup"), steam=verifier)
+    limiter = (
+        DynamoClientRateLimiter(
+            settings.state_table,
+            dynamodb,
+            limit=settings.signup_client_limit,
+            window_seconds=settings.signup_client_window_seconds,
+        )
+        if settings.signup_client_limit > 0
+        else None
+    )
+    return SignupService(
+        provisioner=build_provisioner(settings, api, via="signup"),
+        steam=verifier,
+        minecraft_policy=settings.minecraft_signup,
+        limiter=limiter,
+    )
 
 
 class SignupFunction:

@@ -51,3 +51,32 @@ class UnauthenticatedError(DomainError):
     """A trusted route reached without an authorized caller (the authorizer must always run first)."""
 
     code = "unauthenticated"
+
+
+class VerifiedSignInRequiredError(DomainError):
+    """An unverified sign-in (a Minecraft name) reached a customer it may not hand out: one that
+    carries another identity, or any existing customer when the store allows new ones only."""
+
+    code = "verified_sign_in_required"
+
+
+class SignupMethodDisabledError(DomainError):
+    """The store switched this sign-in method off (``MinecraftSignup=disabled``)."""
+
+    code = "signup_method_disabled"
+
+
+class IdentifierConflictError(DomainError):
+    """A trusted ``name`` lookup found a customer that belongs to a platform identity."""
+
+    code = "name_belongs_to_platform_customer"
+
+
+class TooManyRequestsError(DomainError):
+    """This client sent more signups than its limit allows; ``retry_after`` seconds until it resets."""
+
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

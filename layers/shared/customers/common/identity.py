@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from paynow.ids import InvalidIdError, normalize_minecraft_uuid, normalize_steam_id, normalize_xuid
-from paynow.models import CustomerUpsert, LookupKey, MinecraftPlatform
+from paynow.models import Customer, CustomerUpsert, LookupKey, MinecraftPlatform
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # Java Edition names: 3-16 of letters, digits and underscore. Bedrock gamertags: letters, digits
@@ -52,6 +52,14 @@ class ResolvedIdentity:
 
 
 _NAME_KEYS = frozenset({LookupKey.MINECRAFT_JAVA_NAME, LookupKey.MINECRAFT_BEDROCK_NAME, LookupKey.NAME})
+
+
+def platform_identities(customer: Customer) -> list[str]:
+    """The platform identifiers ``customer`` carries (Steam, Minecraft, Xbox); empty for a customer
+    known only by its store-chosen ``name``."""
+    fields = {"steam_id": customer.steam_id, "minecraft_uuid": customer.minecraft_uuid}
+    fields["xbox_xuid"] = customer.xbox_xuid
+    return [name for name, value in fields.items() if value]
 
 
 def steam_identity(steam_id: str) -> ResolvedIdentity:

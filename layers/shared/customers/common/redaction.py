@@ -14,15 +14,19 @@ from collections import OrderedDict
 from typing import Any
 
 MASK = "***"
+# Header names that carry credentials in an API Gateway event: an authorizer's identity source
+# repeats the Authorization header, whatever scheme (or none) the caller used.
 _SENSITIVE_KEYS = re.compile(
-    r"(?i)^(token|.*_token|authorization|api_?key|.*secret.*|password|key|caller_key|sig)$"
+    r"(?i)^(token|.*_token|authorization|proxy-authorization|api_?key|x-api-key|.*secret.*|password"
+    r"|key|caller_?key|sig|identitysource|cookie|cookies)$"
 )
-_PATTERNS = (
-    re.compile(r"(?i)\b(APIKey|Bearer)\s+[^\s\"',;]+"),
+# Each pattern keeps group "keep" (what makes the line readable) and masks the rest of the match.
+PATTERNS = (
+    re.compile(r"(?i)\b(?P<keep>(?:APIKey|Bearer)\s+)[^\s\"',;]+"),
     # Customer tokens are long random strings: the length floor keeps prose ("Customer Created") readable.
-    re.compile(r"(?i)\bCustomer\s+[^\s\"',;]{12,}"),
-    re.compile(r"pnapi_[A-Za-z0-9_\-]+"),
-    re.compile(r"(?i)(\"?(?:token|api_key|authorization)\"?\s*[:=]\s*\"?)[^\s\"',}]+"),
+    re.compile(r"(?i)\b(?P<keep>Customer\s+)[^\s\"',;]{12,}"),
+    re.compile(r"(?P<keep>pnapi_)[A-Za-z0-9_\-]+"),
+    re.compile(r"(?i)(?P<keep>\"?(?:token|api_key|authorization)\"?\s*[:=]\s*\"?)[^\s\"',}]+"),
 )
 _STANDARD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
@@ -50,15 +54,13 @@ class SecretRegistry:
         for value in values:
             if value in text:
                 text = text.replace(value, MASK)
-        for pattern in _PATTERNS:
+        for pattern in PATTERNS:
             text = pattern.sub(_keep_prefix, text)
         return text
 
 
 def _keep_prefix(match: re.Match[str]) -> str:
-    if match.re is _PATTERNS[1]:
-        return MASK
-    return f"{match.group(1)} {MASK}" if match.re is _PATTERNS[0] else f"{match.group(1)}{MASK}"
+    return f"{match.group('keep')}{MASK}"
 
 
 secrets = SecretRegistry()
@@ -82,16 +84,40 @@ def redact(value: Any, registry: SecretRegistry = secrets, depth: int = 0) -> An
 
 
 class RedactingFilter(logging.Filter):
-    """Rewrites the record in place; attach it to the handler so every logger's records pass it."""
+    """Rewrites the record in place; attach it to the handler so every logger's records pass it.
+
+    It never raises: a record it cannot make safe is replaced by a fixed line, because an exception
+    out of a logging call would turn any request that logs attacker-chosen text into a crash.
+    """
 
     def __init__(self, registry: SecretRegistry = secrets) -> None:
         super().__init__()
         self.registry = registry
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.msg, self.registry)
+        try:
+            self._redact(record)
+        except Exception:  # see the class docstring: logging must not crash the caller
+            record.msg = "log record withheld: it could not be redacted"
+            record.args = None
+            record.exc_info = None
+            for name in [n for n in record.__dict__ if n not in _STANDARD_ATTRS]:
+                record.__dict__[name] = MASK
+        return True
+
+    def _redact(self, record: logging.LogRecord) -> None:
         if record.args:
-            record.args = redact(record.args, self.registry)
+            # Format first, then scrub the whole line: a pattern such as "Bearer %s" only matches
+            # the formatted text, and masking the placeholder alone would leave its argument orphaned.
+            args = redact(record.args, self.registry)
+            try:
+                text = str(record.msg) % args
+            except (TypeError, ValueError, KeyError):
+                text = f"{record.msg} {args!r}"
+            record.msg = self.registry.scrub(text)
+            record.args = None
+        else:
+            record.msg = redact(record.msg, self.registry)
         if record.exc_info and record.exc_info[1] is not None:
             # Render the traceback now, scrubbed: stdlib formatters reuse exc_text, Powertools'
             # formatter takes the "exception"/"exception_name" extras.
@@ -104,7 +130,6 @@ class RedactingFilter(logging.Filter):
             if name in _STANDARD_ATTRS:
                 continue
             record.__dict__[name] = MASK if _SENSITIVE_KEYS.match(name) else redact(value, self.registry)
-        return True
 
 
 def install(handler_or_logger: logging.Handler | logging.Logger) -> RedactingFilter:

@@ -17,3 +17,9 @@ class SteamAuthenticator(Protocol):
     def check_authentication(self, params: dict[str, str], *, deadline: Deadline) -> bool:
         """Ask the OpenID provider whether it issued this assertion (``is_valid:true``)."""
         ...
+
+
+class ClientRateLimiter(Protocol):
+    def acquire(self, client: str) -> int | None:
+        """Count one request of ``client``; None when allowed, else the seconds until it may retry."""
+        ...

@@ -50,12 +50,15 @@ class SteamAssertionVerifier:
     allowed_origins: Iterable[str]
     authenticator: SteamAuthenticator
     nonces: NonceStore
+    # The store page's Steam return path(s): other pages of an allowed origin are not sign-in pages.
+    return_paths: Iterable[str] = ("/",)
     max_age: timedelta = timedelta(minutes=5)
     max_clock_skew: timedelta = timedelta(seconds=60)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def __post_init__(self) -> None:
         self._origins = frozenset(o for o in (origin_of(x) for x in self.allowed_origins) if o)
+        self._paths = frozenset(self.return_paths)
 
     def verify(self, params: dict[str, str], *, deadline: Deadline) -> str:
         steam_id, nonce = self._check_locally(params)
@@ -83,8 +86,11 @@ class SteamAssertionVerifier:
         if get("op_endpoint") != self.op_endpoint:
             raise InvalidSteamAssertionError("openid.op_endpoint is not the configured Steam endpoint")
         steam_id = self._claimed_steam_id(get("claimed_id"), get("identity"))
-        if origin_of(get("return_to")) not in self._origins:
+        return_to = get("return_to")
+        if origin_of(return_to) not in self._origins:
             raise InvalidSteamAssertionError("openid.return_to is not on an allowed origin")
+        if (urlsplit(return_to).path or "/") not in self._paths:
+            raise InvalidSteamAssertionError("openid.return_to is not the store's Steam return page")
         nonce = get("response_nonce")
         self._check_nonce_time(nonce)
         get("assoc_handle")

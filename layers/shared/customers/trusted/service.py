@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from paynow.errors import NotFoundError
 from paynow.ids import InvalidIdError, validate_flake_id
-from paynow.models import Customer
+from paynow.models import Customer, LookupKey
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from customers.common.deadline import Deadline
-from customers.common.errors import CustomerNotFoundError
-from customers.common.identity import CustomerName, Identifier, Metadata, ResolvedIdentity
+from customers.common.errors import CustomerNotFoundError, IdentifierConflictError
+from customers.common.identity import (
+    CustomerName,
+    Identifier,
+    Metadata,
+    ResolvedIdentity,
+    platform_identities,
+)
 from customers.common.ports import CustomersApi
 from customers.common.provisioning import CustomerProvisioner
 
@@ -41,6 +48,13 @@ class ResolveResponse(BaseModel):
     customer: Customer
     created: bool = Field(description="True when this call created the customer")
     token: str | None = Field(default=None, description="Present when the request asked for a token")
+    not_applied: list[Literal["name", "metadata"]] = Field(
+        default_factory=list,
+        description=(
+            "Request fields this call did not apply: the customer already existed, and name and "
+            "metadata are set only on customers this call creates (change them in PayNow)"
+        ),
+    )
 
 
 class TokenResponse(BaseModel):
@@ -64,9 +78,19 @@ class TrustedService:
         return self.provisioner.api
 
     def resolve(self, request: ResolveRequest, *, deadline: Deadline) -> ResolveResponse:
-        customer, created = self.provisioner.get_or_create(request.identity(), deadline=deadline)
+        identity = request.identity()
+        customer, created = self.provisioner.get_or_create(identity, deadline=deadline)
+        if identity.lookup_key is LookupKey.NAME and (platforms := platform_identities(customer)):
+            # Names are free text anyone can claim (a Minecraft signup takes the account's name):
+            # a name never stands in for a platform identity. Resolve such customers by that id.
+            raise IdentifierConflictError(
+                f"the customer named {identity.value!r} has a platform identity ({', '.join(platforms)}); "
+                "resolve it by that identifier"
+            )
         token = self.create_token(customer.id, deadline=deadline) if request.token else None
-        return ResolveResponse(customer=customer, created=created, token=token)
+        return ResolveResponse(
+            customer=customer, created=created, token=token, not_applied=_not_applied(request, created)
+        )
 
     def create_token(self, customer_id: str, *, deadline: Deadline) -> str:
         try:
@@ -79,3 +103,15 @@ class TrustedService:
             self.api.invalidate_customer_tokens(customer_id, deadline=deadline)
         except NotFoundError:
             raise CustomerNotFoundError(f"no customer {customer_id}") from None
+
+
+def _not_applied(request: ResolveRequest, created: bool) -> list[Literal["name", "metadata"]]:
+    if created:
+        return []
+    fields: list[Literal["name", "metadata"]] = []
+    # identifier.name is how the customer was found, not a name to set.
+    if request.name is not None and request.identifier.name is None:
+        fields.append("name")
+    if request.metadata is not None:
+        fields.append("metadata")
+    return fields
