@@ -115,8 +115,9 @@ def read_api_key(stdin: TextIO) -> str:
     return stdin.readline()
 
 
-def run(args: Any, client: Any, *, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+def run(args: Any, client: Any, *, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
     """The ``secrets`` subcommand; messages go to stderr, only a new caller key to stdout."""
+    stdin, out = stdin or sys.stdin, out or sys.stdout
     if args.kind == "paynow-key":
         written = put_api_key(client, args.name, read_api_key(stdin))
         verb = "created" if written.created else "stored a new version of"

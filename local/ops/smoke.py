@@ -311,7 +311,8 @@ def _brief(body: dict[str, Any]) -> str:
     return json.dumps(shown)[:300]
 
 
-def table(checks: list[Check], out: TextIO = sys.stdout) -> None:
+def table(checks: list[Check], out: TextIO | None = None) -> None:
+    out = out or sys.stdout
     width = max(len(c.name) for c in checks)
     print(f"{'check':<{width}}  result  time    detail", file=out)
     for check in checks:
@@ -323,7 +324,7 @@ def table(checks: list[Check], out: TextIO = sys.stdout) -> None:
     print(f"\nsmoke {verdict}: {passed} passed, {failed} failed, {skipped} skipped", file=out)
 
 
-def run(target: Target, options: SmokeOptions, out: TextIO = sys.stdout) -> int:
+def run(target: Target, options: SmokeOptions, out: TextIO | None = None) -> int:
     with httpx.Client(timeout=35, trust_env=not target.local) as http:
         smoke = Smoke(target, options, http)
         smoke.run()
