@@ -75,11 +75,11 @@ build: $(STAMP) $(SAM)
 # To AWS (README "Deploy"). Each refuses a shell whose AWS settings point at the local stack.
 # `make deploy`: sam build + sam deploy, guided until samconfig.toml holds the parameters
 # (CONFIG_ENV picks a samconfig environment). `make secrets`: store the PayNow API key (prompted)
-# and a new key for the caller `backend`. `make smoke`: the local stack (`make dev`), or
-# STACK=<name> for a deployed one.
+# and a new key for the caller `backend`. `make smoke`: the local stack (`make dev`; DEVSTACK=<dir>
+# for another state folder), or STACK=<name> for a deployed one.
 CONFIG_ENV ?= default
 STACK ?=
-DEVSTACK ?= .devstack
+DEVSTACK ?=
 OPS := PYTHONPATH=local $(BIN)/python -m ops
 
 deploy: $(STAMP) $(SAM)
@@ -90,7 +90,7 @@ secrets: $(STAMP)
 	$(OPS) secrets caller-key --caller backend
 
 smoke: $(STAMP)
-	$(OPS) smoke $(if $(STACK),--stack $(STACK),--local --devstack $(DEVSTACK))
+	$(OPS) smoke $(if $(STACK),--stack $(STACK),--local $(if $(DEVSTACK),--devstack $(DEVSTACK)))
 
 # Each prints its figures from one run; none is part of `make test`.
 bench: $(STAMP)

@@ -605,11 +605,19 @@ class DevStack:
             for variable, output in (("EVENT_BUS_NAME", "EventBusName"), ("STATE_TABLE", "StateTableName")):
                 if environment.get(variable):
                     outputs[output] = environment[variable]
+        secrets = {}
+        for runtime in self.runtimes.values():
+            for variable, parameter in (
+                ("PAYNOW_API_KEY_SECRET", "PayNowApiKeySecretArn"),
+                ("CALLER_KEYS_SECRET", "CallerKeysSecretArn"),
+            ):
+                if runtime.spec.environment.get(variable):
+                    secrets[parameter] = runtime.spec.environment[variable]
         return {
             "stack_name": self.options.stack_name,
             "region": REGION,
             "outputs": outputs,
-            "parameters": {"AllowedOrigins": ",".join(_origins(info["page_url"].rstrip("/")))},
+            "parameters": {"AllowedOrigins": ",".join(_origins(info["page_url"].rstrip("/"))), **secrets},
             "endpoints": {"aws": info["moto_url"], "lambda": info["lambda_url"]},
             "local": {
                 "pid": info["pid"],

@@ -22,6 +22,12 @@ USER_ERRORS = (
 )
 
 
+def default_devstack() -> Path:
+    """The state folder of the stack this shell sourced (env.sh sets DEVSTACK_ENV), else .devstack."""
+    sourced = os.environ.get("DEVSTACK_ENV")
+    return Path(sourced).parent if sourced else REPO / ".devstack"
+
+
 def _target_options(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--stack", metavar="NAME", help="a deployed stack (CloudFormation stack name)")
@@ -29,9 +35,9 @@ def _target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--devstack",
         type=Path,
-        default=REPO / ".devstack",
+        default=default_devstack(),
         metavar="DIR",
-        help="the local stack's state folder (default .devstack)",
+        help="the local stack's state folder (default: the sourced env.sh's, else .devstack)",
     )
     parser.add_argument("--region", help="AWS region of the deployed stack (default: your AWS config)")
     parser.add_argument("--caller-key", help="trusted caller key (default: read from the caller-keys secret)")
@@ -52,9 +58,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     s = commands.add_parser("secrets", help="create or rotate the PayNow API key or a caller key")
     kinds = s.add_subparsers(dest="kind", required=True)
     key = kinds.add_parser("paynow-key", help="store the PayNow API key (read from stdin or a prompt)")
-    key.add_argument("--name", default=secretstore.DEFAULT_API_KEY_NAME, help="secret name")
+    key.add_argument(
+        "--name", help=f"secret name (default {secretstore.DEFAULT_API_KEY_NAME}; --local: the stack's)"
+    )
     caller = kinds.add_parser("caller-key", help="a new random key for one trusted caller (printed once)")
-    caller.add_argument("--name", default=secretstore.DEFAULT_CALLERS_NAME, help="secret name")
+    caller.add_argument(
+        "--name", help=f"secret name (default {secretstore.DEFAULT_CALLERS_NAME}; --local: the stack's)"
+    )
     caller.add_argument("--caller", default="backend", help="caller name (default: backend)")
     caller.add_argument("--remove", action="store_true", help="remove the caller instead")
     for sub in (key, caller):
@@ -82,7 +92,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         sub.add_argument("files", nargs="+" if name == "invoke" else 1, type=Path, metavar="FILE")
         sub.add_argument("--customer-id", help="replace the sample customer id in the token events")
     steam = actions.add_parser("steam", help="rewrite events/signup/signup_steam.json with a fresh assertion")
-    steam.add_argument("--devstack", type=Path, default=REPO / ".devstack", metavar="DIR")
+    steam.add_argument("--devstack", type=Path, default=default_devstack(), metavar="DIR")
     steam.add_argument("--steam-id", default=events.DEFAULT_STEAM_ID, help="SteamID64 that signs in")
     steam.add_argument("--output", type=Path, default=events.STEAM_EVENT, help="where to write the event")
     return parser.parse_args(argv)
@@ -113,6 +123,14 @@ def _secrets(args: argparse.Namespace) -> int:
     import boto3
 
     secretstore.check_target(local=args.local, what="write secrets")
+    if args.name is None:
+        parameter, default = (
+            ("PayNowApiKeySecretArn", secretstore.DEFAULT_API_KEY_NAME)
+            if args.kind == "paynow-key"
+            else ("CallerKeysSecretArn", secretstore.DEFAULT_CALLERS_NAME)
+        )
+        # The local stack's functions read secrets it named itself; outside it, the README's names.
+        args.name = target.local(default_devstack()).parameters[parameter] if args.local else default
     client = boto3.client("secretsmanager", region_name=args.region)
     return secretstore.run(args, client)
 

@@ -106,7 +106,9 @@ def test_a_rejected_name_shows_the_apis_field_message(stack: Stack, page: object
     page.check("input[name=edition][value=java]")
     page.click("#minecraft-submit")
     expect(page.locator("#error")).to_be_visible()
-    expect(page.locator("#error")).to_have_text("422: a Java Edition name is 3-16 letters, digits or underscores")
+    expect(page.locator("#error")).to_have_text(
+        "422: a Java Edition name is 3-16 letters, digits or underscores"
+    )
     expect(page.locator("#result")).to_be_hidden()
 
     page.fill("#minecraft-name", "bad name!")
