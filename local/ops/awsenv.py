@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -50,19 +50,17 @@ def resolved_endpoints(services: Iterable[str], region: str | None = None) -> di
         clients = {s: session.client(s, region_name=name) for s in services}  # type: ignore[call-overload]
     except botocore.exceptions.ProfileNotFound as exc:
         raise LocalEnvironmentError(str(exc)) from exc
-    return {s: _custom(c.meta.endpoint_url, s, name) for s, c in clients.items()}
+    return {s: _custom(c.meta.endpoint_url) for s, c in clients.items()}
 
 
-def _custom(endpoint: str, service: str, region: str) -> str | None:
+def _custom(endpoint: str) -> str | None:
     host = (urlsplit(endpoint).hostname or "").lower()
     return None if host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws")) else endpoint
 
 
-def local_reasons(
-    environ: Mapping[str, str] | None = None, services: Iterable[str] = DEPLOY_SERVICES
-) -> list[str]:
-    """Why this environment reaches the local stack instead of AWS (empty: it does not)."""
-    env = os.environ if environ is None else environ
+def local_reasons(services: Iterable[str] = DEPLOY_SERVICES) -> list[str]:
+    """Why this process's environment reaches the local stack instead of AWS (empty: it does not)."""
+    env = os.environ
     reasons = []
     if env.get(DEVSTACK_MARKER):
         reasons.append(f"this shell sourced the local stack's environment ({env[DEVSTACK_MARKER]})")
