@@ -9,6 +9,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from ops import deploy, events, secretstore, smoke, target
 from ops.awsenv import LocalEnvironmentError
 
@@ -185,6 +187,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _events(args)
     except USER_ERRORS as exc:
         print(f"{args.command}: {exc}", file=sys.stderr)
+        return 2
+    except (BotoCoreError, ClientError) as exc:
+        # No region, no credentials, access denied: what AWS said is what the operator must fix.
+        print(f"{args.command}: AWS: {exc}", file=sys.stderr)
         return 2
 
 

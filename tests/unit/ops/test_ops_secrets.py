@@ -103,3 +103,11 @@ def test_local_is_refused_when_the_environment_reaches_aws(
     assert "calls would go to AWS" in capsys.readouterr().err
     with pytest.raises(secretsmanager.exceptions.ResourceNotFoundException):
         secretsmanager.get_secret_value(SecretId="paynow/callers")
+
+
+def test_aws_errors_are_reported_without_a_traceback(
+    clean_aws_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (clean_aws_env / "aws-config").write_text("[default]\n")  # no region anywhere
+    assert main(["secrets", "caller-key"]) == 2
+    assert "AWS: You must specify a region" in capsys.readouterr().err
