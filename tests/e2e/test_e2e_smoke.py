@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 
@@ -76,3 +77,24 @@ def test_smoke_without_a_running_local_stack_says_how_to_start_one(tmp_path: obj
     completed = _run("make", "--no-print-directory", "smoke", f"DEVSTACK={tmp_path}")
     assert completed.returncode != 0
     assert "start it with `make dev`" in completed.stderr
+
+
+def test_smoke_fails_while_an_import_waits_in_the_dlq(stack: Stack) -> None:
+    outputs = json.loads((stack.workdir / "outputs.json").read_text())["outputs"]
+    sqs = stack.aws("sqs")
+    sqs.send_message(QueueUrl=outputs["ImportDLQUrl"], MessageBody='{"requestContext": {}}')
+    try:
+        completed = _run(
+            str(REPO / ".venv" / "bin" / "python"),
+            "-m",
+            "ops",
+            "smoke",
+            "--local",
+            "--devstack",
+            str(stack.workdir),
+        )
+    finally:
+        sqs.purge_queue(QueueUrl=outputs["ImportDLQUrl"])
+    assert completed.returncode == 1, completed.stdout
+    assert _rows(completed.stdout)["import DLQ empty"] == "FAIL"
+    assert "1 failed import(s)" in completed.stdout
