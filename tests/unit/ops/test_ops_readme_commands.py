@@ -21,7 +21,7 @@ MAKE_TARGETS = sorted(set(re.findall(r"\bmake ([a-z][a-z0-9-]*)", README)))
 MODULES = sorted(set(re.findall(r"python -m ([a-z_][a-z0-9_.]*)", README)))
 # Modules that take no options: running them does their job (this one rewrites openapi/http-api.json,
 # which tests/integration keeps in sync), so only their importability is checked.
-NO_OPTIONS = {"customers.api.openapi"}
+NO_OPTIONS = {"customers.bootstrap.openapi"}
 
 
 def makefile_targets() -> set[str]:
@@ -74,3 +74,26 @@ def test_ops_subcommands_readme_uses_answer_help(subcommand: list[str]) -> None:
     for option in re.findall(rf"-m ops {' '.join(subcommand)}[^\n`]*", README):
         for flag in re.findall(r"(--[a-z-]+)", option):
             assert flag in completed.stdout, f"README passes {flag} to `ops {' '.join(subcommand)}`"
+
+
+CSV_VALIDATE = "PYTHONPATH=layers/shared:local .venv/bin/python -m import_tools.cli validate FILE.csv"
+
+
+def test_the_csv_sections_validate_command_runs_verbatim(tmp_path: Path) -> None:
+    assert f"```sh\n{CSV_VALIDATE}\n```" in README
+    # A checkout-shaped folder, so FILE.csv and ./import-reports land in tmp_path, not the repository.
+    for name in ("layers", "local", ".venv"):
+        (tmp_path / name).symlink_to(REPO / name)
+    (tmp_path / "FILE.csv").write_text("steamid;Username\n76561198012345678;Alice\n7.65612E+16;Bob\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    completed = subprocess.run(
+        ["bash", "-c", CSV_VALIDATE],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 1, completed.stderr  # one row rejected
+    assert list((tmp_path / "import-reports").rglob("rejected.csv"))
