@@ -665,7 +665,7 @@ def summary(info: Mapping[str, Any]) -> str:
         ]
     lines += [f"  functions       {', '.join(f'{k} ({v})' for k, v in info['functions'].items())}"]
     lines += [f"  resources       {r}" for r in info["resources"]]
-    lines += [f"  env for shells  source {info['env_file']}"]
+    lines += [f"  env for shells  source {info['env_file']}   (devstack_deactivate leaves it)"]
     for name, error in (info.get("prewarm_errors") or {}).items():
         lines.append(f"  !! {name} did not initialise: {error}")
     for event in info.get("unsupported_events") or []:
