@@ -7,7 +7,8 @@ SAM := $(TOOLS)/sam/bin/sam
 CHECKOV := $(TOOLS)/checkov/bin/checkov
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-lambda-python lint typecheck unit integration e2e infra build bench clean tools lock probe-paynow
+.PHONY: dev test test-lambda-python lint typecheck unit integration e2e infra build bench clean tools lock probe-paynow \
+	deploy secrets smoke
 
 LOCKS := locks
 # Every venv installs a hash-pinned lock (the full dependency closure, compiled by `make lock`), then
@@ -82,6 +83,26 @@ test-lambda-python:
 
 build: $(STAMP) $(SAM)
 	SAM_CLI_TELEMETRY=0 PYTHON="$(CURDIR)/$(BIN)/python" $(SAM) build
+
+# To AWS (README "Deploy"). Each refuses a shell whose AWS settings point at the local stack.
+# `make deploy`: sam build + sam deploy, guided until samconfig.toml holds the parameters
+# (CONFIG_ENV picks a samconfig environment). `make secrets`: store the PayNow API key (prompted)
+# and a new key for the caller `backend`. `make smoke`: the local stack (`make dev`; DEVSTACK=<dir>
+# for another state folder), or STACK=<name> for a deployed one.
+CONFIG_ENV ?= default
+STACK ?=
+DEVSTACK ?=
+OPS := PYTHONPATH=local $(BIN)/python -m ops
+
+deploy: $(STAMP) $(SAM)
+	$(OPS) deploy --sam $(SAM) --config-env $(CONFIG_ENV)
+
+secrets: $(STAMP)
+	$(OPS) secrets paynow-key
+	$(OPS) secrets caller-key --caller backend
+
+smoke: $(STAMP)
+	$(OPS) smoke $(if $(STACK),--stack $(STACK),--local $(if $(DEVSTACK),--devstack $(DEVSTACK)))
 
 # Each prints its figures from one run; none is part of `make test`.
 bench: $(STAMP)

@@ -8,7 +8,6 @@ import ipaddress
 import json
 import os
 import secrets
-import shlex
 import socket
 import threading
 import time
@@ -27,6 +26,7 @@ from devstack.logs import Console
 from devstack.page import build_page_app
 from devstack.resources import ACCOUNT_ID, DUMMY_CREDENTIALS, REGION, Aws, MotoServer, ResourceCreator
 from devstack.runtime import FunctionRuntime, InvokeResult, SandboxError
+from devstack.shellenv import write_shell_files
 from devstack.template import BucketTrigger, FunctionSpec, HttpApiSpec, LocalTemplate, RuleTrigger
 from devstack.template_model import TemplateError
 from devstack.watcher import DropWatcher, EventLog, Loop, QueuePoller, ReportMirror, apply_input
@@ -572,22 +572,65 @@ class DevStack:
             "PAYNOW_EMULATOR": info["emulator_url"] or "",
             "PAYNOW_STORE": info["store_id"],
             "STEAM_OPENID": info["steam_openid_url"],
-            "AWS_ENDPOINT_URL": info["moto_url"],
-            "AWS_ENDPOINT_URL_LAMBDA": info["lambda_url"],
-            "AWS_DEFAULT_REGION": REGION,
-            **DUMMY_CREDENTIALS,
             "IMPORT_BUCKET": info.get("bucket", ""),
             "DROP_FOLDER": info.get("drop_folder", ""),
             "REPORTS_FOLDER": info.get("reports_folder", ""),
         }
         for logical_id, name in info["functions"].items():
             values[_env_name(logical_id)] = name
-        lines = ["# Written by `make dev` (python -m devstack): source it in another shell.\n"]
-        lines += [f"export {k}={shlex.quote(str(v))}\n" for k, v in values.items()]
-        path = self.workdir / "env.sh"
-        path.write_text("".join(lines), encoding="utf-8")
-        path.chmod(0o600)
+        path = write_shell_files(
+            self.workdir,
+            values,
+            aws_endpoint=info["moto_url"],
+            lambda_endpoint=info["lambda_url"],
+            region=REGION,
+            credentials=DUMMY_CREDENTIALS,
+            outputs=self._outputs(),
+        )
         info["env_file"] = str(path)
+
+    def _outputs(self) -> dict[str, Any]:
+        """The template's outputs as the local stack has them, for `python -m ops smoke --local`."""
+        info = self.info
+        outputs = {"ApiUrl": info["api_url"]}
+        outputs.update({f"{k}Name": v for k, v in info["functions"].items()})
+        if info.get("bucket"):
+            outputs["ImportBucketName"] = info["bucket"]
+            config = self.runtimes[info["import_function"]].spec.async_config
+            failure = config.on_failure or config.dead_letter
+            if failure is not None and failure.kind.upper() == "SQS":
+                outputs["ImportDLQUrl"] = Aws(info["moto_url"]).queue_url(failure.arn)
+        for runtime in self.runtimes.values():
+            environment = runtime.spec.environment
+            for variable, output in (("EVENT_BUS_NAME", "EventBusName"), ("STATE_TABLE", "StateTableName")):
+                if environment.get(variable):
+                    outputs[output] = environment[variable]
+        secrets = {}
+        for runtime in self.runtimes.values():
+            for variable, parameter in (
+                ("PAYNOW_API_KEY_SECRET", "PayNowApiKeySecretArn"),
+                ("CALLER_KEYS_SECRET", "CallerKeysSecretArn"),
+            ):
+                if runtime.spec.environment.get(variable):
+                    secrets[parameter] = runtime.spec.environment[variable]
+        return {
+            "stack_name": self.options.stack_name,
+            "region": REGION,
+            "outputs": outputs,
+            "parameters": {"AllowedOrigins": ",".join(_origins(info["page_url"].rstrip("/"))), **secrets},
+            "endpoints": {"aws": info["moto_url"], "lambda": info["lambda_url"]},
+            "local": {
+                "pid": info["pid"],
+                "caller_key": info["caller_key"],
+                "page_url": info["page_url"],
+                "steam_openid_url": info["steam_openid_url"],
+                "paynow_api_url": info["paynow_api_url"],
+                "store_id": info["store_id"],
+                "real_paynow": info["real_paynow"],
+                "reports_prefix": info.get("reports_prefix", "reports/"),
+                "incoming_prefix": info.get("incoming_prefix", "incoming/"),
+            },
+        }
 
 
 def _env_name(logical_id: str) -> str:
@@ -622,7 +665,7 @@ def summary(info: Mapping[str, Any]) -> str:
         ]
     lines += [f"  functions       {', '.join(f'{k} ({v})' for k, v in info['functions'].items())}"]
     lines += [f"  resources       {r}" for r in info["resources"]]
-    lines += [f"  env for shells  source {info['env_file']}"]
+    lines += [f"  env for shells  source {info['env_file']}   (devstack_deactivate leaves it)"]
     for name, error in (info.get("prewarm_errors") or {}).items():
         lines.append(f"  !! {name} did not initialise: {error}")
     for event in info.get("unsupported_events") or []:

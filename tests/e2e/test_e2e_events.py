@@ -1,70 +1,169 @@
-"""Every sample event in events/<function>/ invoked on its function in the running stack.
+"""Every sample event in events/, rendered from the running stack's outputs and invoked on its function.
 
-The samples are written for a deployed stack; the only edits are what a developer would make to use
-them locally: the caller key placeholder becomes the stack's key, and S3 references point at the
-local bucket, at objects uploaded first under ``samples/`` (outside the import trigger's prefix, so
-only the sample invocation imports them) with their real version ids.
+Rendering is what `python -m ops events invoke --local` does (the stack's caller key, bucket and
+allowed origin; importer objects uploaded first; a fresh Steam assertion). Each file must produce the
+outcome events/README.md documents for it.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote_plus, unquote_plus
 
 import pytest
 from devstack_e2e import REPO, Stack
+from ops import events
+from ops.target import Target
+from ops.target import local as local_target
 
-EVENTS = sorted((REPO / "events").glob("*/*.json"))
-PLACEHOLDER_KEY = "local-dev-caller-key-0123456789abcdef"
-SAMPLE_CSV = b"steam_id,name\n76561197960800001,Sample Row\n"
-
-
-def function_for(stack: Stack, event_file: Path) -> str:
-    template_dirs = {Path(code).name: str(logical) for logical, code in stack.info["functions_code"].items()}
-    return template_dirs[event_file.parent.name]
+Outcome = Callable[[Stack, Any], None]
 
 
-def localise_s3(stack: Stack, event: Any) -> Any:
-    """Point S3 references at the local bucket and upload the objects they name."""
-    s3 = stack.aws("s3")
-    bucket = stack.info["bucket"]
+def http(status: int) -> Callable[[Any], dict[str, Any]]:
+    def check(result: Any) -> dict[str, Any]:
+        assert result["statusCode"] == status, result
+        body: dict[str, Any] = json.loads(result["body"]) if result.get("body") else {}
+        return body
 
-    def upload(key: str) -> tuple[str, str]:
-        local_key = "samples/" + key
-        version: str = s3.put_object(Bucket=bucket, Key=local_key, Body=SAMPLE_CSV)["VersionId"]
-        return local_key, version
-
-    if isinstance(event, dict) and "Records" in event:
-        for record in event["Records"]:
-            record["s3"]["bucket"]["name"] = bucket
-            record["s3"]["bucket"]["arn"] = f"arn:aws:s3:::{bucket}"
-            s3_object = record["s3"]["object"]
-            key, s3_object["versionId"] = upload(unquote_plus(s3_object["key"]))
-            s3_object["key"] = quote_plus(key, safe="/")
-    elif isinstance(event, dict) and event.get("source") == "aws.s3":
-        event["detail"]["bucket"]["name"] = bucket
-        event["resources"] = [f"arn:aws:s3:::{bucket}"]
-        s3_object = event["detail"]["object"]
-        s3_object["key"], s3_object["version-id"] = upload(s3_object["key"])
-    elif isinstance(event, dict) and "bucket" in event and "key" in event:
-        event["bucket"] = bucket
-        event["key"], event["version_id"] = upload(event["key"])
-    return event
+    return check
 
 
-@pytest.mark.parametrize("event_file", EVENTS, ids=[f"{p.parent.name}/{p.name}" for p in EVENTS])
-def test_sample_event_runs_on_its_handler(stack: Stack, event_file: Path) -> None:
-    function = function_for(stack, event_file)
-    event = json.loads(event_file.read_text().replace(PLACEHOLDER_KEY, stack.caller_key))
-    event = localise_s3(stack, event)
-    response, result = stack.invoke(function, event)
-    assert "FunctionError" not in response, result
-    if isinstance(event, dict) and "routeKey" in event and function != "AuthorizerFunction":
-        assert result["statusCode"] < 500, result
-        if result.get("body"):
-            json.loads(result["body"])
-    if function == "AuthorizerFunction":
-        assert isinstance(result["isAuthorized"], bool)
-        assert result["isAuthorized"] == (stack.caller_key in json.dumps(event))
+def authorized(stack: Stack, result: Any) -> None:
+    assert result == {"isAuthorized": True, "context": {"caller": "devstack"}}
+
+
+def refused(stack: Stack, result: Any) -> None:
+    assert result == {"isAuthorized": False}
+
+
+def imported(stack: Stack, result: Any) -> None:
+    (summary,) = result["imports"]
+    assert summary["bucket"] == stack.info["bucket"]
+    assert summary["key"].startswith(stack.info["incoming_prefix"])
+    assert summary["status"] == "completed", summary
+    assert summary["counts"]["total"] == 2
+
+
+def invalid_name(stack: Stack, result: Any) -> None:
+    body = http(422)(result)
+    assert body["code"] == "validation_error"
+    assert body["errors"] == [
+        {"field": "body.minecraft", "message": "a Java Edition name is 3-16 letters, digits or underscores"}
+    ]
+
+
+def signed_up(platform: str, name: str) -> Outcome:
+    def check(stack: Stack, result: Any) -> None:
+        body = http(200)(result)
+        assert body["token"]
+        assert body["customer"]["profile"]["platform"] == platform
+        assert body["customer"]["profile"]["name"] == name or body["customer"]["steam_id"] == name
+
+    return check
+
+
+def not_found(stack: Stack, result: Any) -> None:
+    if "statusCode" in result:
+        assert http(404)(result)["code"] == "customer_not_found"
+    else:
+        assert result["error"]["status"] == 404
+        assert result["error"]["code"] == "customer_not_found"
+
+
+def resolved(stack: Stack, result: Any) -> None:
+    body = http(200)(result) if "statusCode" in result else result
+    assert body["customer"]["id"]
+    assert body["token"]
+    assert isinstance(body["created"], bool)
+
+
+OUTCOMES: dict[str, Outcome] = {
+    "authorizer/authorized.json": authorized,
+    "authorizer/wrong_key.json": refused,
+    "importer/direct.json": imported,
+    "importer/eventbridge-object-created.json": imported,
+    "importer/s3-put.json": imported,
+    "signup/signup_invalid_body.json": invalid_name,
+    "signup/signup_minecraft_bedrock.json": signed_up("minecraft", "Steve Bedrock"),
+    "signup/signup_minecraft_java.json": signed_up("minecraft", "Notch"),
+    "signup/signup_steam.json": signed_up("steam", "76561197960287930"),
+    "trusted/create_token.json": not_found,
+    "trusted/direct_create_token.json": not_found,
+    "trusted/direct_invalidate_tokens.json": not_found,
+    "trusted/direct_resolve.json": resolved,
+    "trusted/invalidate_tokens.json": not_found,
+    "trusted/resolve.json": resolved,
+}
+FILES = events.files()
+NAMES = [f"{p.parent.name}/{p.name}" for p in FILES]
+
+
+@pytest.fixture(scope="module")
+def target(stack: Stack) -> Target:
+    return local_target(stack.workdir)
+
+
+def test_every_event_file_has_a_documented_and_tested_outcome() -> None:
+    readme = (REPO / "events" / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([a-z]+/[^`]+\.json)` \|", readme, flags=re.MULTILINE))
+    assert documented == set(NAMES)
+    assert set(OUTCOMES) == set(NAMES)
+    assert not (REPO / "events" / "signup" / "signup_preflight.json").exists()
+
+
+@pytest.mark.parametrize("event_file", FILES, ids=NAMES)
+def test_sample_event_produces_its_documented_outcome(stack: Stack, target: Target, event_file: Path) -> None:
+    event = events.render(target, event_file)
+    error, result = events.invoke(target, event_file, event)
+    assert not error, result
+    OUTCOMES[f"{event_file.parent.name}/{event_file.name}"](stack, result)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("trusted/create_token.json", lambda r: http(200)(r)["token"]),
+        ("trusted/invalidate_tokens.json", lambda r: http(204)(r) == {}),
+        ("trusted/direct_create_token.json", lambda r: r["token"]),
+        ("trusted/direct_invalidate_tokens.json", lambda r: r["invalidated"] is True),
+    ],
+)
+def test_token_events_act_on_the_customer_given(
+    stack: Stack, target: Target, name: str, expected: Callable[[Any], Any]
+) -> None:
+    _, customer = stack.invoke("TrustedFunction", {"action": "resolve", "identifier": {"name": "events"}})
+    event_file = REPO / "events" / name
+    event = events.render(target, event_file, customer_id=customer["customer"]["id"])
+    error, result = events.invoke(target, event_file, event)
+    assert not error, result
+    assert expected(result)
+
+
+def test_the_committed_steam_event_is_stale_and_refused(stack: Stack, target: Target) -> None:
+    event_file = REPO / "events" / "signup" / "signup_steam.json"
+    committed = json.loads(event_file.read_text().replace(events.PLACEHOLDER_KEY, stack.caller_key))
+    committed["headers"]["origin"] = target.allowed_origins[0]
+    error, result = events.invoke(target, event_file, committed)
+    assert not error
+    assert http(401)(result)["code"] == "invalid_steam_assertion"
+
+
+def test_the_steam_event_is_regenerated_on_demand_and_works_once(
+    stack: Stack, target: Target, tmp_path: Path
+) -> None:
+    from ops.__main__ import main
+
+    written = tmp_path / "signup" / "signup_steam.json"
+    written.parent.mkdir()
+    command = ["events", "steam", "--devstack", str(stack.workdir), "--output", str(written)]
+    assert main([*command, "--steam-id", "76561197960400002"]) == 0
+    event = json.loads(written.read_text())
+    assert event["headers"]["origin"] == target.allowed_origins[0]
+    error, result = events.invoke(target, written, event)
+    assert not error
+    assert http(200)(result)["customer"]["steam_id"] == "76561197960400002"
+    _, replayed = events.invoke(target, written, event)
+    assert http(401)(replayed)["code"] == "invalid_steam_assertion"

@@ -111,3 +111,24 @@ def test_a_link_carrying_someone_elses_steam_assertion_signs_nobody_in(stack: St
     expect(page.locator("#result")).to_be_hidden()
     customers = stack.emulator("/_emulator/customers")["customers"]
     assert [c for c in customers if c.get("steam_id") == steam_id] == []
+
+
+def test_a_rejected_name_shows_the_apis_field_message(stack: Stack, page: object) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.goto(stack.page_url)
+    page.fill("#minecraft-name", "x")
+    page.check("input[name=edition][value=java]")
+    page.click("#minecraft-submit")
+    expect(page.locator("#error")).to_be_visible()
+    expect(page.locator("#error")).to_have_text(
+        "422: a Java Edition name is 3-16 letters, digits or underscores"
+    )
+    expect(page.locator("#result")).to_be_hidden()
+
+    page.fill("#minecraft-name", "bad name!")
+    page.check("input[name=edition][value=bedrock]")
+    page.click("#minecraft-submit")
+    expect(page.locator("#error")).to_contain_text("422: ")
+    expect(page.locator("#error")).not_to_contain_text("invalid request")

@@ -42,7 +42,7 @@ cat "$REPORTS_FOLDER"/customers.csv/*/summary.json
 
 IMPORT_BOTO3 = r"""
 .venv/bin/python - <<'EOF'
-import os, boto3  # AWS_ENDPOINT_URL and the dummy credentials come from env.sh
+import os, boto3  # env.sh's AWS profile points boto3 at the local stack
 boto3.client("s3").put_object(Bucket=os.environ["IMPORT_BUCKET"], Key="incoming/more.csv",
                               Body=b"steam_id,name\n76561197960287933,Carol\n")
 print("uploaded s3://" + os.environ["IMPORT_BUCKET"] + "/incoming/more.csv")
@@ -51,7 +51,7 @@ EOF
 
 DIRECT_INVOKE = r"""
 .venv/bin/python - <<'EOF'
-import json, os, boto3  # AWS_ENDPOINT_URL_LAMBDA points boto3's lambda client at the local stack
+import json, os, boto3  # the profile sends boto3's lambda client to the local Lambda API
 response = boto3.client("lambda").invoke(
     FunctionName=os.environ["TRUSTED_FUNCTION"],
     Payload=json.dumps({"action": "resolve", "identifier": {"minecraft_java_name": "Notch"}, "token": True}))

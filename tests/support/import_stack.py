@@ -29,7 +29,8 @@ from tests.support.fake_aws import EventTap, create_state_table
 from tests.support.import_memory import RecordingContinuer
 
 REGION = "us-east-1"
-BUCKET = "paynow-customers-import"
+# The name the sample events in events/importer carry (shaped like the template's bucket names).
+BUCKET = "paynow-import-123456789012-us-east-1-1a2b3c4d"
 TABLE = "paynow-customers-state"
 BUS = "paynow-customers"
 

@@ -68,6 +68,23 @@ function showResult(result) {
   $("result").hidden = false;
 }
 
+// The API's errors are {status, code, message, errors?: [{field, message}]}: a field's own message
+// ("a Java Edition name is 3-16 letters, ...") says what to fix, the summary only names the field.
+function errorText(payload) {
+  if (payload && Array.isArray(payload.errors)) {
+    const messages = payload.errors
+      .map((error) => error && error.message)
+      .filter((message) => typeof message === "string" && message);
+    if (messages.length) {
+      return messages.join("; ");
+    }
+  }
+  if (payload && typeof payload.message === "string") {
+    return payload.message;
+  }
+  return "the store API sent an unexpected answer";
+}
+
 async function signup(body) {
   $("status").textContent = "Signing you up...";
   $("error").hidden = true;
@@ -89,8 +106,7 @@ async function signup(body) {
     payload = null;
   }
   if (!response.ok) {
-    const message = payload && (payload.message || payload.detail);
-    showError(`${response.status}: ${typeof message === "string" ? message : JSON.stringify(payload)}`);
+    showError(`${response.status}: ${errorText(payload)}`);
     return;
   }
   showResult(payload);

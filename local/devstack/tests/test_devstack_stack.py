@@ -73,16 +73,27 @@ def test_secrets_hold_the_emulator_key_and_the_dev_caller_key(emulated: DevStack
 
 def test_env_file_exports_what_the_readme_uses(emulated: DevStack) -> None:
     text = Path(emulated.info["env_file"]).read_text()
-    for name in (
-        "API",
-        "CALLER_KEY",
-        "AWS_ENDPOINT_URL",
-        "AWS_ENDPOINT_URL_LAMBDA",
-        "IMPORT_BUCKET",
-        "DROP_FOLDER",
-    ):
+    for name in ("API", "CALLER_KEY", "IMPORT_BUCKET", "DROP_FOLDER", "AWS_CONFIG_FILE", "AWS_PROFILE"):
         assert f"export {name}=" in text
     assert "export TRUSTED_FUNCTION=paynow-local-TrustedFunction" in text
+    # AWS is reached through the state folder's own profile, never exported endpoints or keys.
+    assert "export AWS_ENDPOINT_URL" not in text
+    assert "export AWS_ACCESS_KEY_ID" not in text
+
+
+def test_outputs_file_describes_the_stack_like_cloudformation_outputs(emulated: DevStack) -> None:
+    info = emulated.info
+    document = json.loads((Path(info["workdir"]) / "outputs.json").read_text())
+    outputs = document["outputs"]
+    assert outputs["ApiUrl"] == info["api_url"]
+    assert outputs["ImportBucketName"] == info["bucket"]
+    assert outputs["TrustedFunctionName"] == "paynow-local-TrustedFunction"
+    sqs = Aws(info["moto_url"]).sqs
+    attributes = sqs.get_queue_attributes(QueueUrl=outputs["ImportDLQUrl"], AttributeNames=["QueueArn"])
+    assert attributes["Attributes"]["QueueArn"].endswith(":paynow-local-ImportDLQ")
+    assert info["page_url"].rstrip("/") in document["parameters"]["AllowedOrigins"].split(",")
+    assert document["endpoints"] == {"aws": info["moto_url"], "lambda": info["lambda_url"]}
+    assert document["local"]["caller_key"] == "dev_fixed_key"
 
 
 def test_real_paynow_replaces_the_emulator_when_asked(tmp_path: Path) -> None:

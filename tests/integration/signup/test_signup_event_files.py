@@ -16,7 +16,6 @@ EXPECTED: dict[str, Any] = {
     "signup/signup_minecraft_java.json": 200,
     "signup/signup_minecraft_bedrock.json": 200,
     "signup/signup_invalid_body.json": 422,
-    "signup/signup_preflight.json": 204,
     "trusted/resolve.json": 200,
     "trusted/create_token.json": 404,
     "trusted/invalidate_tokens.json": 404,

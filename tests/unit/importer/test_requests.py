@@ -14,7 +14,7 @@ def _event(name: str) -> dict:
 def test_s3_notification_key_is_url_decoded() -> None:
     assert parse_event(_event("s3-put.json")) == [
         ImportRequest(
-            bucket="paynow-customers-import",
+            bucket="paynow-import-123456789012-us-east-1-1a2b3c4d",
             key="incoming/customers 2026.csv",
             version_id="3sL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY",
         )
@@ -24,7 +24,7 @@ def test_s3_notification_key_is_url_decoded() -> None:
 def test_eventbridge_object_created() -> None:
     assert parse_event(_event("eventbridge-object-created.json")) == [
         ImportRequest(
-            bucket="paynow-customers-import",
+            bucket="paynow-import-123456789012-us-east-1-1a2b3c4d",
             key="incoming/customers 2026.csv",
             version_id="IYV3p45BT0ac8hjHg1houSdS1a.Mro8e",
         )
@@ -33,7 +33,7 @@ def test_eventbridge_object_created() -> None:
 
 def test_direct_and_continuation_payloads() -> None:
     assert parse_event(_event("direct.json")) == [
-        ImportRequest(bucket="paynow-customers-import", key="incoming/customers.csv")
+        ImportRequest(bucket="paynow-import-123456789012-us-east-1-1a2b3c4d", key="incoming/customers.csv")
     ]
     continuation = {"continuation": {"bucket": "paynow-customers-import", "key": "incoming/a.csv", "hop": 3}}
     assert parse_event(continuation)[0].hop == 3

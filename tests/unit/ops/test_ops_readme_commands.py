@@ -1,0 +1,99 @@
+"""README names only commands that exist: `make X` targets, `python -m X --help` that works.
+
+The parts of README that need a real AWS account cannot run here; this keeps the commands they
+name honest. The parts that run against the local stack are run verbatim by
+tests/e2e/test_readme_deploy.py.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+README = (REPO / "README.md").read_text(encoding="utf-8")
+MAKE_TARGETS = sorted(set(re.findall(r"\bmake ([a-z][a-z0-9-]*)", README)))
+MODULES = sorted(set(re.findall(r"python -m ([a-z_][a-z0-9_.]*)", README)))
+# Modules that take no options: running them does their job (this one rewrites openapi/http-api.json,
+# which tests/integration keeps in sync), so only their importability is checked.
+NO_OPTIONS = {"customers.bootstrap.openapi"}
+
+
+def makefile_targets() -> set[str]:
+    text = (REPO / "Makefile").read_text(encoding="utf-8")
+    return set(re.findall(r"^([a-z][a-z0-9-]*):", text, flags=re.MULTILINE))
+
+
+def test_readme_names_the_deploy_commands() -> None:
+    assert {"deploy", "secrets", "smoke", "dev"} <= set(MAKE_TARGETS)
+    assert "ops" in MODULES
+    assert "sam deploy --guided" not in README
+
+
+@pytest.mark.parametrize("target", MAKE_TARGETS)
+def test_every_make_target_readme_names_exists(target: str) -> None:
+    assert target in makefile_targets(), f"README names `make {target}`, which the Makefile lacks"
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_python_module_readme_names_answers_help(module: str) -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(["local", "layers/shared"])}
+    if module in NO_OPTIONS:
+        command = [sys.executable, "-c", f"import importlib.util as u; assert u.find_spec({module!r})"]
+    else:
+        command = [sys.executable, "-m", module, "--help"]
+    completed = subprocess.run(
+        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert completed.returncode == 0, completed.stderr
+    if module not in NO_OPTIONS:
+        assert "usage:" in completed.stdout.lower()
+
+
+@pytest.mark.parametrize(
+    "subcommand",
+    [["deploy"], ["secrets", "paynow-key"], ["secrets", "caller-key"], ["smoke"], ["events", "invoke"]],
+)
+def test_ops_subcommands_readme_uses_answer_help(subcommand: list[str]) -> None:
+    env = {**os.environ, "PYTHONPATH": "local"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "ops", *subcommand, "--help"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    for option in re.findall(rf"-m ops {' '.join(subcommand)}[^\n`]*", README):
+        for flag in re.findall(r"(--[a-z-]+)", option):
+            assert flag in completed.stdout, f"README passes {flag} to `ops {' '.join(subcommand)}`"
+
+
+CSV_VALIDATE = "PYTHONPATH=layers/shared:local .venv/bin/python -m import_tools.cli validate FILE.csv"
+
+
+def test_the_csv_sections_validate_command_runs_verbatim(tmp_path: Path) -> None:
+    assert f"```sh\n{CSV_VALIDATE}\n```" in README
+    # A checkout-shaped folder, so FILE.csv and ./import-reports land in tmp_path, not the repository.
+    for name in ("layers", "local", ".venv"):
+        (tmp_path / name).symlink_to(REPO / name)
+    (tmp_path / "FILE.csv").write_text("steamid;Username\n76561198012345678;Alice\n7.65612E+16;Bob\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    completed = subprocess.run(
+        ["bash", "-c", CSV_VALIDATE],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 1, completed.stderr  # one row rejected
+    assert list((tmp_path / "import-reports").rglob("rejected.csv"))
