@@ -123,9 +123,11 @@ def test_replay_and_duplicate_delivery_publish_once(hooks: Stack) -> None:
     secret = secrets_of(hooks)[-1]
     body = envelope(900000000000000002)
     first = post(hooks, body, secret=secret)
-    assert first.status_code == 200 and first.json()["duplicate"] is False
+    assert first.status_code == 200
+    assert first.json()["duplicate"] is False
     replay = post(hooks, body, secret=secret)  # the same event, signed again: PayNow's retry
-    assert replay.status_code == 200 and replay.json()["duplicate"] is True
+    assert replay.status_code == 200
+    assert replay.json()["duplicate"] is True
     time.sleep(2)
     assert [e["detail"]["event_id"] for e in webhook_events(hooks)].count("900000000000000002") == 1
 
