@@ -1,0 +1,124 @@
+"""The webhook function in-process: the emulator's signed deliveries (retries, duplicates, rotated
+secrets, chargebacks with and without a customer) reach the bus once each; a fuzzed route never 500s."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import boto3
+from customers.adapters.webhook_bus import MAX_ENTRY_BYTES
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from paynow_emulator.signature import sign
+
+from tests.support.webhook_stack import BUCKET, Hooks
+
+
+def signed_headers(secret: str, raw: bytes, timestamp: str | None = None) -> dict[str, str]:
+    timestamp = timestamp or str(time.time_ns() // 1_000_000)
+    return {"PayNow-Timestamp": timestamp, "PayNow-Signature": sign(secret, timestamp, raw)}
+
+
+def test_a_chargeback_from_the_emulator_arrives_on_the_bus_as_delivered(hooks: Hooks) -> None:
+    subscription = hooks.subscribe("OnChargeback")
+    hooks.set_secrets([subscription["secret"]])
+    customer_id = hooks.create_customer("payer")
+    fired = hooks.emulator.trigger_payment_event(customer_id, include_customer=False)
+    assert hooks.emulator.webhooks.wait_idle(10)
+    [event] = hooks.bus_events()
+    assert event["source"] == "paynow.webhooks"
+    assert event["detail-type"] == "ON_CHARGEBACK"
+    assert event["detail"]["event_id"] == fired["event_id"]
+    assert event["detail"]["body"]["customer"] is None
+    assert event["detail"]["body"]["id"] == fired["payment_id"]
+
+
+def test_duplicated_deliveries_publish_once(hooks: Hooks) -> None:
+    subscription = hooks.subscribe("OnRefund")
+    hooks.set_secrets([subscription["secret"]])
+    hooks.emulator.webhooks.policy = hooks.emulator.webhooks.policy.with_values({"duplicate_count": 3})
+    fired = [hooks.emulator.webhooks.emit("OnRefund", {"id": str(n)}) for n in range(3)]
+    assert hooks.emulator.webhooks.wait_idle(10)
+    log = hooks.emulator.webhooks.delivery_log()
+    assert len(log) == 6
+    assert all(d["state"] == "success" for d in log)
+    assert sorted(e["detail"]["event_id"] for e in hooks.bus_events()) == sorted(f["event_id"] for f in fired)
+
+
+def test_a_rotated_secret_is_refused_until_the_secret_lists_it_then_the_retry_lands(hooks: Hooks) -> None:
+    old = hooks.subscribe("OnOrderCompleted")
+    other = hooks.subscribe("OnRefund")
+    hooks.set_secrets([old["secret"], other["secret"]])
+    rotated = hooks.emulator.webhooks.update(
+        int(old["id"]), {"url": old["url"], "subscribed_to": "OnOrderCompleted", "reset_secret": True}
+    )
+    hooks.emulator.webhooks.policy = hooks.emulator.webhooks.policy.with_values({"max_attempts": 50})
+    fired = hooks.emulator.webhooks.emit("OnOrderCompleted", {"id": "1"})
+    time.sleep(0.5)
+    [delivery] = hooks.emulator.webhooks.delivery_log()
+    assert {attempt["status_code"] for attempt in delivery["executions"]} == {401}
+    hooks.set_secrets([old["secret"], other["secret"], rotated["secret"]])
+    # The receiver re-reads the secret on a mismatch at most every 30 s; a new sandbox reads it at once.
+    hooks.function.function.receiver._last_refresh = float("-inf")
+    assert hooks.emulator.webhooks.wait_idle(10)
+    assert [e["detail"]["event_id"] for e in hooks.bus_events()] == [fired["event_id"]]
+
+
+def test_an_event_over_the_entry_limit_is_published_by_reference(hooks: Hooks) -> None:
+    hooks.set_secrets(["whsec_large_body_secret"])
+    envelope = {
+        "event_type": "ON_ORDER_COMPLETED",
+        "event_id": "411486491630370900",
+        "body": {"note": "x" * MAX_ENTRY_BYTES},
+    }
+    raw = json.dumps(envelope).encode()
+    status, answer = hooks.post(raw, signed_headers("whsec_large_body_secret", raw))
+    assert (status, answer["duplicate"]) == (200, False)
+    [event] = hooks.bus_events()
+    reference = event["detail"]["body_ref"]
+    assert "body" not in event["detail"]
+    assert reference["bucket"] == BUCKET
+    assert reference["bytes"] == len(raw)
+    stored = boto3.client("s3").get_object(Bucket=BUCKET, Key=reference["key"])["Body"].read()
+    assert stored == raw
+
+
+def test_an_empty_secret_list_answers_503_so_paynow_retries(hooks: Hooks) -> None:
+    raw = b'{"event_type":"ON_REFUND","event_id":"1","body":{}}'
+    status, answer = hooks.post(raw, signed_headers("whsec_anything_at_all", raw))
+    assert status == 503
+    assert answer["code"] == "unavailable"
+    assert hooks.bus_events() == []
+
+
+_headers = st.dictionaries(
+    st.sampled_from(["paynow-timestamp", "paynow-signature", "content-type", "x-other"]),
+    st.text(max_size=80),
+    max_size=4,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    raw=st.one_of(
+        st.binary(max_size=2048),
+        st.builds(lambda d: json.dumps(d).encode(), st.dictionaries(st.text(max_size=10), st.integers())),
+    ),
+    headers=_headers,
+    sign_it=st.booleans(),
+    skew_ms=st.integers(min_value=-(10**9), max_value=10**9),
+)
+def test_anonymous_fuzzing_never_gets_a_500_nor_publishes(
+    hooks: Hooks, raw: bytes, headers: dict[str, str], sign_it: bool, skew_ms: int
+) -> None:
+    hooks.set_secrets(["whsec_fuzz_secret_value"])
+    if sign_it:
+        headers = headers | signed_headers(
+            "whsec_fuzz_secret_value", raw, str(time.time_ns() // 1_000_000 + skew_ms)
+        )
+    status, answer = hooks.post(raw, headers)
+    assert status != 500
+    assert 200 <= status < 300 or status in {400, 401, 409, 413}, (status, answer)
+    if status >= 400:
+        assert set(answer) == {"status", "code", "message"}
