@@ -8,10 +8,12 @@ import time
 
 import boto3
 from customers.adapters.webhook_bus import MAX_ENTRY_BYTES
+from customers.webhooks import routes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from paynow_emulator.signature import sign
 
+from tests.support.lambda_events import FakeLambdaContext, http_event
 from tests.support.webhook_stack import BUCKET, Hooks
 
 
@@ -55,9 +57,13 @@ def test_a_rotated_secret_is_refused_until_the_secret_lists_it_then_the_retry_la
     )
     hooks.emulator.webhooks.policy = hooks.emulator.webhooks.policy.with_values({"max_attempts": 50})
     fired = hooks.emulator.webhooks.emit("OnOrderCompleted", {"id": "1"})
-    time.sleep(0.5)
+    deadline = time.monotonic() + 10
+    while len(hooks.emulator.webhooks.delivery_log()[0]["executions"]) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
     [delivery] = hooks.emulator.webhooks.delivery_log()
+    assert len(delivery["executions"]) >= 2
     assert {attempt["status_code"] for attempt in delivery["executions"]} == {401}
+    assert delivery["state"] == "pending"
     hooks.set_secrets([old["secret"], other["secret"], rotated["secret"]])
     # The receiver re-reads the secret on a mismatch at most every 30 s; a new sandbox reads it at once.
     hooks.function.function.receiver._last_refresh = float("-inf")
@@ -122,3 +128,30 @@ def test_anonymous_fuzzing_never_gets_a_500_nor_publishes(
     assert 200 <= status < 300 or status in {400, 401, 409, 413}, (status, answer)
     if status >= 400:
         assert set(answer) == {"status", "code", "message"}
+
+
+def test_a_base64_body_is_verified_over_its_decoded_bytes(hooks: Hooks) -> None:
+    hooks.set_secrets(["whsec_binary_body_secret"])
+    raw = b'{"event_type":"ON_REFUND","event_id":"411486491630370901","body":{"n":"\xc3\xa9"}}'
+    event = http_event("POST", "/webhooks/paynow", raw_body=raw.decode(), base64_body=True)
+    event["headers"].update(
+        {k.lower(): v for k, v in signed_headers("whsec_binary_body_secret", raw).items()}
+    )
+    response = hooks.function.lambda_handler(event, FakeLambdaContext())
+    assert response["statusCode"] == 200
+    event["body"] = "!!not base64!!"
+    assert hooks.function.lambda_handler(event, FakeLambdaContext())["statusCode"] == 400
+
+
+def test_an_unknown_route_is_404_and_an_unexpected_failure_503(hooks: Hooks) -> None:
+    other = http_event("GET", "/webhooks/paynow")
+    assert hooks.function.lambda_handler(other, FakeLambdaContext())["statusCode"] == 404
+
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    function = hooks.function.function
+    function.app.dependency_overrides[routes.webhook_receiver] = broken
+    raw = b"{}"
+    status, answer = hooks.post(raw, signed_headers("whsec_anything_at_all", raw))
+    assert (status, answer["code"]) == (503, "unavailable")
