@@ -608,6 +608,7 @@ class DevStack:
             "DROP_FOLDER": info.get("drop_folder", ""),
             "REPORTS_FOLDER": info.get("reports_folder", ""),
             "WEBHOOK_URL": info.get("webhook_url", ""),
+            "EVENT_LOG": info["event_log"],
         }
         for logical_id, name in info["functions"].items():
             values[_env_name(logical_id)] = name
