@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from paynow_emulator.signature import sign
 
-from tests.support.lambda_events import FakeLambdaContext, http_event
+from tests.support.lambda_events import ROOT, FakeLambdaContext, http_event
 from tests.support.webhook_stack import BUCKET, Hooks
 
 
@@ -155,3 +155,18 @@ def test_an_unknown_route_is_404_and_an_unexpected_failure_503(hooks: Hooks) -> 
     raw = b"{}"
     status, answer = hooks.post(raw, signed_headers("whsec_anything_at_all", raw))
     assert (status, answer["code"]) == (503, "unavailable")
+
+
+def test_the_sample_event_is_a_real_signed_delivery_refused_only_for_its_age(hooks: Hooks) -> None:
+    """events/webhooks/paynow_chargeback.json is signed with whsec_sample_secret_for_events at
+    2023-11-14T22:13:20Z: stale today, accepted by a receiver whose clock reads that moment."""
+    sample = json.loads((ROOT / "events/webhooks/paynow_chargeback.json").read_text())
+    hooks.set_secrets(["whsec_sample_secret_for_events"])
+    response = hooks.function.lambda_handler(sample, FakeLambdaContext())
+    assert (response["statusCode"], json.loads(response["body"])["code"]) == (401, "stale")
+    hooks.function.function.receiver.clock = lambda: 1_700_000_000.0
+    response = hooks.function.lambda_handler(sample, FakeLambdaContext())
+    assert response["statusCode"] == 200
+    [event] = hooks.bus_events()
+    assert event["detail-type"] == "ON_CHARGEBACK"
+    assert event["detail"]["body"]["customer"] is None
