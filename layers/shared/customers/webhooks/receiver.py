@@ -11,13 +11,12 @@ so PayNow retries it later and finds it published.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from customers.webhooks.ports import ClaimOutcome, DeliveryLedger, SigningSecrets, WebhookBus
@@ -30,8 +29,9 @@ from customers.webhooks.signature import (
     parse_headers,
 )
 
-logger = Logger(child=True)
-metrics = Metrics()
+# The standard library logger: the function's Powertools handler formats it (bootstrap.observability);
+# the route counts the outcomes as metrics, so this module needs nothing from Powertools.
+logger = logging.getLogger(__name__)
 
 # API Gateway accepts 10 MB; PayNow's events are a few KB. Anything far larger is refused unread.
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -61,10 +61,6 @@ class Received:
         return {"received": True, "event_id": self.event_id, "duplicate": self.duplicate}
 
 
-def _count(name: str) -> None:
-    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
-
-
 @dataclass
 class WebhookReceiver:
     secrets: SigningSecrets
@@ -83,7 +79,6 @@ class WebhookReceiver:
         try:
             envelope = self._verified(headers, body)
         except WebhookRefusedError as refused:
-            _count("WebhookRefused")
             logger.warning("webhook refused", extra={"code": refused.code, "reason": refused.message})
             raise
         return self._publish_once(envelope, body, owner)
@@ -123,17 +118,14 @@ class WebhookReceiver:
         except Exception as error:
             raise WebhookUnavailableError(f"the delivery ledger is unavailable: {error}") from error
         if claim is ClaimOutcome.PUBLISHED:
-            _count("WebhookDuplicate")
             logger.info("webhook repeated; already on the bus", extra=event)
             return Received(envelope.event_id, envelope.event_type, duplicate=True)
         if claim is ClaimOutcome.IN_PROGRESS:
-            _count("WebhookInProgress")
             raise WebhookRefusedError(409, "in_progress", "this event is being published; retry later")
         try:
             self.bus.publish(json.loads(body), body)
         except Exception as error:
             self._release(envelope.event_id, owner)
-            _count("WebhookPublishFailed")
             raise WebhookUnavailableError(f"the event could not be published: {error}") from error
         try:
             self.ledger.mark_published(envelope.event_id, owner)
@@ -141,7 +133,6 @@ class WebhookReceiver:
             # The event is on the bus: answer 2xx. The claim's lease lapses; only a retry after that
             # (PayNow got no answer at all) could publish it again.
             logger.exception("webhook published but not marked", extra=event)
-        _count("WebhookPublished")
         logger.info("webhook published", extra=event)
         return Received(envelope.event_id, envelope.event_type, duplicate=False)
 
