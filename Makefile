@@ -109,6 +109,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/import_time.py
 	$(BIN)/python bench/signup_latency.py
 	$(BIN)/python bench/import_bench.py
+	$(BIN)/python bench/webhook_latency.py
 
 # Recompiles the three locks (universal: any OS, Python >= 3.11, so the 3.13 venv uses the dev lock
 # too). Pins already in a lock are kept unless a requirement moved; `make lock UPGRADE=--upgrade`

@@ -4,6 +4,7 @@ Over the HTTP API (behind CallerKeyAuthorizer) or by direct invocation with a pl
   {"action": "resolve", "identifier": {"steam_id": "765..."}, "name": "...", "metadata": {...}, "token": true}
   {"action": "create_token", "customer_id": "<flake id>"}
   {"action": "invalidate_tokens", "customer_id": "<flake id>"}
+  {"action": "invalidate_tokens", "payment_id": "<flake id>", "cause": {...}}   (revokes the payer)
 """
 
 from __future__ import annotations

@@ -44,6 +44,7 @@ DEFAULT_MINECRAFT_ACCOUNTS = (
     ("bedrock", "Steve Bedrock", "00000000-0000-0000-0009-01f2a3b4c5d7"),
 )
 SECRET_CONTRACT = ("PAYNOW_API_KEY_SECRET", "CALLER_KEYS_SECRET")
+WEBHOOK_SECRETS = "WEBHOOK_SECRETS_SECRET"
 # Variables copied from the devstack's own environment into every sandbox (Lambda has equivalents).
 _INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
 
@@ -224,6 +225,7 @@ class DevStack:
         self._serve(apis, sockets, urls)
 
         bucket_info = self._wire_triggers(template, aws, specs)
+        bucket_info.update(self._wire_webhooks(aws, specs, apis, urls["api"]))
         self._wire_event_log(template, aws)
         prewarm_errors = self._prewarm() if opts.prewarm else {}
 
@@ -466,6 +468,28 @@ class DevStack:
             self._wire_rule(aws, rule)
         return self._import_folders(template, aws, specs, by_bucket)
 
+    def _wire_webhooks(
+        self, aws: Aws, specs: Mapping[str, FunctionSpec], apis: list[HttpApiSpec], api_url: str
+    ) -> dict[str, Any]:
+        """Subscribes the local webhook receiver to every PayNow event in the emulator, as a store
+        does in PayNow's dashboard, and puts the secrets PayNow returns into the receiver's secret."""
+        receivers = {k for k, s in specs.items() if s.environment.get(WEBHOOK_SECRETS)}
+        route = next((r for api in apis for r in api.routes if r.function in receivers), None)
+        if route is None or self.emulator is None:
+            return {}
+        from paynow_emulator.webhooks import EVENT_TYPES
+
+        url = api_url + route.path
+        webhooks = self.emulator.webhooks
+        secrets_list = [
+            webhooks.create({"url": url, "subscribed_to": event, "type": "json_v1"})["secret"]
+            for event in EVENT_TYPES
+        ]
+        aws.put_secret(
+            specs[route.function].environment[WEBHOOK_SECRETS], json.dumps({"secrets": secrets_list})
+        )
+        return {"webhook_url": url, "webhook_subscriptions": len(secrets_list)}
+
     def _s3_delivery(self, trigger: BucketTrigger) -> Callable[[Any], None]:
         invoker = self.invoker
         assert invoker is not None
@@ -490,7 +514,11 @@ class DevStack:
         aws.events.put_targets(Rule=name, EventBusName=rule.bus, Targets=[{"Id": "devstack", "Arn": arn}])
 
         def deliver(body: Any) -> None:
-            event = apply_input(body, rule.input, rule.input_path) if isinstance(body, dict) else body
+            event = (
+                apply_input(body, rule.input, rule.input_path, rule.input_transformer)
+                if isinstance(body, dict)
+                else body
+            )
             invoker.submit(rule.function, event, f"rule {rule.logical_id}")
 
         self._poll(f"rule-{rule.logical_id}", aws, url, deliver)
@@ -575,6 +603,8 @@ class DevStack:
             "IMPORT_BUCKET": info.get("bucket", ""),
             "DROP_FOLDER": info.get("drop_folder", ""),
             "REPORTS_FOLDER": info.get("reports_folder", ""),
+            "WEBHOOK_URL": info.get("webhook_url", ""),
+            "EVENT_LOG": info["event_log"],
         }
         for logical_id, name in info["functions"].items():
             values[_env_name(logical_id)] = name
@@ -662,6 +692,11 @@ def summary(info: Mapping[str, Any]) -> str:
             f"  import bucket   s3://{info['bucket']}/{info['incoming_prefix']}"
             f"  -> reports under {info['reports_prefix']}",
             f"  drop folder     {info['drop_folder']}   (reports copied to {info['reports_folder']})",
+        ]
+    if info.get("webhook_url"):
+        lines += [
+            f"  PayNow webhooks {info['webhook_url']}"
+            f"   ({info['webhook_subscriptions']} emulator subscriptions)"
         ]
     lines += [f"  functions       {', '.join(f'{k} ({v})' for k, v in info['functions'].items())}"]
     lines += [f"  resources       {r}" for r in info["resources"]]

@@ -135,6 +135,7 @@ class RuleTrigger:
     function: str  # logical id
     input: str | None = None
     input_path: str | None = None
+    input_transformer: Mapping[str, Any] | None = None
 
 
 @dataclass
@@ -518,6 +519,7 @@ class LocalTemplate:
                         function=self.function_by_arn(arn, functions),
                         input=target.get("Input"),
                         input_path=target.get("InputPath"),
+                        input_transformer=target.get("InputTransformer"),
                     )
                 )
         return triggers

@@ -69,16 +69,31 @@ class QueuePoller:
             self.aws.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
-def apply_input(event: Mapping[str, Any], input_json: str | None, input_path: str | None) -> Any:
-    """A rule target's Input (constant JSON) or InputPath (a simple $.a.b path) applied to an event."""
+def _at_path(event: Mapping[str, Any], path: str) -> Any:
+    value: Any = event
+    for part in path.removeprefix("$").strip(".").split("."):
+        if part:
+            value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def apply_input(
+    event: Mapping[str, Any],
+    input_json: str | None,
+    input_path: str | None,
+    transformer: Mapping[str, Any] | None = None,
+) -> Any:
+    """A rule target's Input (constant JSON), InputPath (a simple $.a.b path) or InputTransformer
+    (simple paths; a JSON template gets each value JSON-encoded, as EventBridge does) on an event."""
     if input_json is not None:
         return json.loads(input_json)
     if input_path:
-        value: Any = event
-        for part in input_path.removeprefix("$").strip(".").split("."):
-            if part:
-                value = value.get(part) if isinstance(value, Mapping) else None
-        return value
+        return _at_path(event, input_path)
+    if transformer:
+        text = str(transformer.get("InputTemplate", ""))
+        for name, path in (transformer.get("InputPathsMap") or {}).items():
+            text = text.replace(f"<{name}>", json.dumps(_at_path(event, str(path))))
+        return json.loads(text)
     return dict(event)
 
 

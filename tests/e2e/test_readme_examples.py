@@ -59,6 +59,18 @@ print(response["Payload"].read().decode())
 EOF
 """
 
+WEBHOOK_DELIVERY = r"""
+curl -s -w '\n' -X POST "$PAYNOW_EMULATOR/_emulator/webhooks/trigger" -H 'content-type: application/json' \
+  -d '{"event": "OnRefund", "body": {"id": "411486491630370816"}}'
+until grep -qs '"ON_REFUND"' "$EVENT_LOG"; do sleep 1; done
+grep '"ON_REFUND"' "$EVENT_LOG" | tail -1
+"""
+
+WEBHOOK_FORGED = r"""
+curl -s -w ' HTTP %{http_code}\n' -X POST "$WEBHOOK_URL" \
+  -H 'PayNow-Timestamp: 1700000000000' -H 'PayNow-Signature: AAAA' -d '{}'
+"""
+
 
 def _json_line(output: str, index: int = 0) -> dict[str, object]:
     lines = [line for line in output.splitlines() if line.startswith("{")]
@@ -100,6 +112,19 @@ def check_direct(output: str) -> None:
     assert result["token"]
 
 
+def check_webhook_delivery(output: str) -> None:
+    fired = _json_line(output)
+    record = _json_line(output, -1)
+    event = record["event"]
+    assert isinstance(event, dict)
+    assert (event["source"], event["detail-type"]) == ("paynow.webhooks", "ON_REFUND")
+    assert event["detail"]["event_id"] == fired["event_id"]
+
+
+def check_webhook_forged(output: str) -> None:
+    assert output.strip().endswith("HTTP 401")
+
+
 SNIPPETS: list[tuple[str, str, Callable[[str], None]]] = [
     ("signup-minecraft", SIGNUP_MINECRAFT, check_signup),
     ("trusted-without-key", TRUSTED_WITHOUT_KEY, check_refused),
@@ -107,6 +132,8 @@ SNIPPETS: list[tuple[str, str, Callable[[str], None]]] = [
     ("import-drop-folder", IMPORT_DROP_FOLDER, check_drop),
     ("import-boto3", IMPORT_BOTO3, check_boto3),
     ("direct-invoke", DIRECT_INVOKE, check_direct),
+    ("webhook-delivery", WEBHOOK_DELIVERY, check_webhook_delivery),
+    ("webhook-forged", WEBHOOK_FORGED, check_webhook_forged),
 ]
 
 

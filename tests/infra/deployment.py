@@ -18,6 +18,9 @@ OPERATOR_VALUES: dict[str, Any] = {
 RESOURCE_NAMES = {
     "StateTable": "paynow-customers-StateTable-1ABCDEF",
     "EventBus": "paynow-customers-customers",
+    "WebhookSecrets": (
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:paynow-customers/paynow-webhook-secrets-AbCdEf"
+    ),
 }
 RESOURCE_ATTRIBUTES = {
     "StateTable": {"Arn": f"arn:aws:dynamodb:eu-west-1:123456789012:table/{RESOURCE_NAMES['StateTable']}"},

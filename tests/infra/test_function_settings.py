@@ -11,6 +11,7 @@ from customers.authorizer.settings import AuthorizerSettings
 from customers.importer.settings import ImporterSettings
 from customers.signup.settings import SignupSettings
 from customers.trusted.settings import TrustedSettings
+from customers.webhooks.settings import WebhookSettings
 from pydantic import BaseModel
 
 from .deployment import OPERATOR_VALUES, deployment
@@ -24,6 +25,7 @@ SETTINGS: dict[str, type[BaseModel]] = {
     "TrustedFunction": TrustedSettings,
     "AuthorizerFunction": AuthorizerSettings,
     "ImportFunction": ImporterSettings,
+    "WebhookFunction": WebhookSettings,
 }
 
 
@@ -71,3 +73,15 @@ def test_importer_settings_see_the_stack_bucket_and_defaults(
     assert settings.reports_prefix == "reports/"
     # No name in the environment: continuation re-invokes the running function by its own name.
     assert settings.function_name is None
+
+
+def test_webhook_settings_see_the_stack_secret_bucket_and_defaults(
+    template: dict[str, Any], functions: dict[str, dict[str, Any]]
+) -> None:
+    settings = WebhookSettings.model_validate(_environment(template, functions["WebhookFunction"]))
+    assert settings.signing_secrets_secret.endswith(":secret:paynow-customers/paynow-webhook-secrets-AbCdEf")
+    # Oversized bodies share the import bucket, under a prefix the import trigger never matches.
+    assert settings.payload_bucket == "paynow-import-123456789012-eu-west-1-0f1e2d3c"
+    assert settings.payload_prefix == "webhooks/"
+    assert settings.dedupe_seconds == 7 * 86400
+    assert settings.max_age_s == 300

@@ -18,10 +18,13 @@ import pytest
 from customers.adapters.dynamo_state import DynamoClientRateLimiter, DynamoCreationLock, DynamoNonceStore
 from customers.adapters.import_checkpoints import DynamoCheckpointStore
 from customers.adapters.s3_import import UPLOAD_PART, S3ObjectSource, S3ReportStore
+from customers.adapters.webhook_bus import EventBridgeWebhookBus
+from customers.adapters.webhook_ledger import DynamoDeliveryLedger
 from customers.importer.config import ImportConfig
 from customers.importer.model.state import ImportState
 from customers.importer.ports import BusyError
 from customers.importer.service import ImportService
+from customers.webhooks.ports import ClaimOutcome
 from moto import mock_aws
 from paynow.models import Customer
 
@@ -244,6 +247,36 @@ def _import_requests(template: dict[str, Any], function: dict[str, Any]) -> list
     return recorder.requests
 
 
+def _webhook_requests(template: dict[str, Any], function: dict[str, Any]) -> list[Request]:
+    environment = {
+        k: str(deployment(template).resolve(v)) for k, v in function["Environment"]["Variables"].items()
+    }
+    bucket = environment["WEBHOOK_PAYLOAD_BUCKET"]
+    plain_s3 = boto3.client("s3")
+    if bucket not in {b["Name"] for b in plain_s3.list_buckets()["Buckets"]}:
+        plain_s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})  # type: ignore[typeddict-item]
+    boto3.client("events").create_event_bus(Name="bus")
+    recorder = Recorder()
+    ledger = DynamoDeliveryLedger(TABLE, recorder.attach(boto3.client("dynamodb")), keep_seconds=600)
+    assert ledger.claim("411486491630370816", "a") is ClaimOutcome.CLAIMED
+    assert ledger.claim("411486491630370816", "b") is ClaimOutcome.IN_PROGRESS
+    ledger.mark_published("411486491630370816", "a")
+    assert ledger.claim("411486491630370817", "c") is ClaimOutcome.CLAIMED
+    ledger.release("411486491630370817", "c")
+    # An oversized body goes to S3 under the payload prefix (EventBridge is not table or bucket).
+    bus = EventBridgeWebhookBus(
+        "bus",
+        boto3.client("events"),
+        recorder.attach(boto3.client("s3")),
+        bucket=bucket,
+        prefix=environment["WEBHOOK_PAYLOAD_PREFIX"],
+        max_entry_bytes=100,
+    )
+    envelope = {"event_type": "ON_REFUND", "event_id": "411486491630370818", "body": {"x": "y" * 200}}
+    bus.publish(envelope, b"{}")
+    return recorder.requests
+
+
 def _fail(**_: Any) -> None:
     raise ConnectionError("injected: the connection dropped while completing the upload")
 
@@ -257,10 +290,11 @@ def requests_by_function(
         "SignupFunction": locks + _nonce_requests() + _signup_counter_requests(),
         "TrustedFunction": locks,
         "ImportFunction": _import_requests(template, functions["ImportFunction"]),
+        "WebhookFunction": _webhook_requests(template, functions["WebhookFunction"]),
     }
 
 
-@pytest.mark.parametrize("name", ["SignupFunction", "TrustedFunction", "ImportFunction"])
+@pytest.mark.parametrize("name", ["SignupFunction", "TrustedFunction", "ImportFunction", "WebhookFunction"])
 def test_every_call_the_code_makes_is_allowed(
     template: dict[str, Any],
     functions: dict[str, dict[str, Any]],
@@ -274,7 +308,7 @@ def test_every_call_the_code_makes_is_allowed(
     assert not denied, f"{name} would be denied: {denied}"
 
 
-@pytest.mark.parametrize("name", ["SignupFunction", "TrustedFunction", "ImportFunction"])
+@pytest.mark.parametrize("name", ["SignupFunction", "TrustedFunction", "ImportFunction", "WebhookFunction"])
 def test_every_granted_table_and_bucket_action_is_used(
     template: dict[str, Any],
     functions: dict[str, dict[str, Any]],
@@ -301,7 +335,12 @@ def test_a_call_outside_the_grants_is_refused(template: dict[str, Any], function
     bucket = deployment(template).resolve(
         functions["ImportFunction"]["Environment"]["Variables"]["IMPORT_BUCKET"]
     )
+    webhooks = _statements(template, functions["WebhookFunction"])
     refused = [
+        (webhooks, Request("dynamodb:PutItem", table, (("dynamodb:LeadingKeys", ("lock#steam:1",)),))),
+        (webhooks, Request("dynamodb:GetItem", table, (("dynamodb:LeadingKeys", ("webhook#1",)),))),
+        (webhooks, Request("s3:PutObject", f"arn:aws:s3:::{bucket}/incoming/x.csv")),
+        (webhooks, Request("s3:GetObject", f"arn:aws:s3:::{bucket}/webhooks/1.json")),
         (importer, Request("dynamodb:PutItem", table, (("dynamodb:LeadingKeys", ("lock#steam:1",)),))),
         (importer, Request("dynamodb:DeleteItem", table, (("dynamodb:LeadingKeys", ("import#x",)),))),
         (importer, Request("dynamodb:Query", table, (("dynamodb:LeadingKeys", ()),))),

@@ -34,6 +34,12 @@ FUNCTION_ENV = {
         "IMPORT_EXISTING_MODE",
         "IMPORT_CONCURRENCY",
     },
+    "WebhookFunction": {
+        "STATE_TABLE",
+        "WEBHOOK_SECRETS_SECRET",
+        "WEBHOOK_PAYLOAD_BUCKET",
+        "WEBHOOK_PAYLOAD_PREFIX",
+    },
 }
 TRUSTED_ROUTES = {
     ("POST", "/customers/resolve"),
@@ -84,7 +90,7 @@ def _evaluate_condition(template: dict[str, Any], name: str, parameters: dict[st
     return bool(values[0] == values[1])
 
 
-def test_the_four_contract_functions_and_nothing_else(functions: dict[str, dict[str, Any]]) -> None:
+def test_the_contract_functions_and_nothing_else(functions: dict[str, dict[str, Any]]) -> None:
     assert set(functions) == set(FUNCTION_DIRS)
 
 
@@ -221,8 +227,10 @@ def test_no_function_is_granted_table_scans_batches_or_admin_actions(
 
 def test_http_routes_and_their_authorization(functions: dict[str, dict[str, Any]]) -> None:
     routes = _routes(functions)
-    assert set(routes) == {("POST", "/signup")} | TRUSTED_ROUTES
+    assert set(routes) == {("POST", "/signup"), ("POST", "/webhooks/paynow")} | TRUSTED_ROUTES
     assert routes[("POST", "/signup")] == ("SignupFunction", "NONE")
+    # The signature is the authentication: PayNow sends no caller key.
+    assert routes[("POST", "/webhooks/paynow")] == ("WebhookFunction", "NONE")
     for route in TRUSTED_ROUTES:
         assert routes[route] == ("TrustedFunction", "CallerKeyAuthorizer")
 
@@ -359,7 +367,7 @@ def test_import_bucket_is_private_encrypted_versioned_and_tls_only(resources: di
         "RestrictPublicBuckets": True,
     }
     rules = {rule["Id"]: rule for rule in bucket["LifecycleConfiguration"]["Rules"]}
-    assert set(rules) == {"ExpireOldVersions", "ExpireOrphanedReportParts"}
+    assert set(rules) == {"ExpireOldVersions", "ExpireOrphanedReportParts", "ExpireWebhookBodies"}
     assert all(rule["Status"] == "Enabled" for rule in rules.values())
     whole_bucket = rules["ExpireOldVersions"]
     assert "Prefix" not in whole_bucket

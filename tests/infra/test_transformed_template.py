@@ -76,8 +76,9 @@ def test_routes_as_deployed(transformed: dict[str, Any]) -> None:
     routes = {
         (path, method): spec for path, methods in body["paths"].items() for method, spec in methods.items()
     }
-    assert set(routes) == {("/signup", "post")} | TRUSTED
+    assert set(routes) == {("/signup", "post"), ("/webhooks/paynow", "post")} | TRUSTED
     assert routes[("/signup", "post")]["security"] == [{"NONE": []}]
+    assert routes[("/webhooks/paynow", "post")]["security"] == [{"NONE": []}]
     for route in TRUSTED:
         assert routes[route]["security"] == [{"CallerKeyAuthorizer": []}], route
         assert "TrustedFunction.Arn" in routes[route]["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]

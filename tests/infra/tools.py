@@ -18,6 +18,7 @@ FUNCTION_DIRS = {
     "TrustedFunction": "trusted",
     "AuthorizerFunction": "authorizer",
     "ImportFunction": "importer",
+    "WebhookFunction": "webhooks",
 }
 
 

@@ -20,12 +20,14 @@ ENVIRONMENT = {
     "CALLER_KEYS_SECRET": "paynow/caller-keys",
     "IMPORT_BUCKET": "imports",
     "IMPORT_FUNCTION_NAME": "ImportFunction",
+    "WEBHOOK_SECRETS_SECRET": "paynow/webhook-secrets",
+    "WEBHOOK_PAYLOAD_BUCKET": "imports",
     "POWERTOOLS_TRACE_DISABLED": "true",
 }
 SECRET = "sk_live_0123456789abcdef0123"
 
 
-@pytest.mark.parametrize("name", ["signup", "trusted", "authorizer", "importer"])
+@pytest.mark.parametrize("name", ["signup", "trusted", "authorizer", "importer", "webhooks"])
 def test_a_secret_looking_value_is_masked_in_the_function_log(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -47,7 +49,7 @@ def test_a_secret_looking_value_is_masked_in_the_function_log(
     assert SECRET not in line
 
 
-@pytest.mark.parametrize("name", ["signup", "trusted", "authorizer", "importer"])
+@pytest.mark.parametrize("name", ["signup", "trusted", "authorizer", "importer", "webhooks"])
 def test_every_function_masks_format_arguments_and_api_key_text_without_raising(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -70,3 +72,25 @@ def test_every_function_masks_format_arguments_and_api_key_text_without_raising(
     assert "Bearer ***" in text
     assert "pnapi_x" not in text
     assert "0123456789abcdef" not in text
+
+
+def test_the_webhook_receivers_own_log_lines_go_through_the_function_handler(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The receiver logs with the standard library (no Powertools in the domain); bootstrap routes
+    it through the function's handler, JSON-formatted and redacted."""
+    use_fake_credentials(monkeypatch, "us-east-1")
+    service = f"redaction-webhooks-{uuid.uuid4().hex[:8]}"
+    for key, value in {**ENVIRONMENT, "POWERTOOLS_SERVICE_NAME": service}.items():
+        monkeypatch.setenv(key, value)
+    load_function("webhooks")
+    (handler,) = logging.getLogger(service).handlers
+    buffer = io.StringIO()
+    previous = handler.setStream(buffer)  # type: ignore[attr-defined]
+    try:
+        logging.getLogger("customers.webhooks.receiver").warning(f"refused Bearer {SECRET}")
+    finally:
+        handler.setStream(previous)  # type: ignore[attr-defined]
+    line = buffer.getvalue()
+    assert '"refused Bearer ***"' in line or "refused Bearer ***" in line
+    assert SECRET not in line

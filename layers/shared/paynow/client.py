@@ -33,7 +33,7 @@ from paynow.errors import (
     ValidationError,
 )
 from paynow.ids import validate_flake_id
-from paynow.models import Customer, CustomerToken, CustomerUpsert, LookupKey
+from paynow.models import Customer, CustomerToken, CustomerUpsert, LookupKey, Payment
 from paynow.retry import Deadline, RetryPolicy
 
 T = TypeVar("T")
@@ -75,6 +75,7 @@ _LOOKUP = _Operation("lookup_customer", "GET", idempotent=True)
 _BULK = _Operation("bulk_create_customers", "POST", idempotent=False)
 _TOKEN = _Operation("create_customer_token", "POST", idempotent=False)
 _INVALIDATE = _Operation("invalidate_customer_tokens", "DELETE", idempotent=True)
+_GET_PAYMENT = _Operation("get_payment", "GET", idempotent=True)
 
 
 class PayNowClient:
@@ -279,6 +280,12 @@ class PayNowClient:
     def invalidate_customer_tokens(self, customer_id: str, *, deadline: Deadline | None = None) -> None:
         """Revoke every token of the customer."""
         self._call(_INVALIDATE, f"{self._customer_path(customer_id)}/tokens", deadline=deadline)
+
+    def get_payment(self, payment_id: str, *, deadline: Deadline | None = None) -> Payment:
+        """``GET /v1/stores/{storeId}/payments/{paymentId}``: names the payer when a webhook does not."""
+        path = f"/v1/stores/{self.store_id}/payments/{validate_flake_id(payment_id)}"
+        response = self._call(_GET_PAYMENT, path, deadline=deadline)
+        return _parse(response, Payment, _GET_PAYMENT)
 
     # --- transport ----------------------------------------------------------------------------
 

@@ -93,6 +93,19 @@ class CustomerToken(_Response):
     token: str
 
 
+class Payment(_Response):
+    """The part of PayNow's ``PaymentDto`` this project reads: who paid, and the chargeback state."""
+
+    id: str
+    customer_id: str | None = None
+    chargeback_status: str | None = None
+
+    @field_validator("id", "customer_id", mode="before")
+    @classmethod
+    def _ids_as_strings(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 class CustomerUpsert(BaseModel):
     """``UpsertCustomerRequestDto``: the body of create, update and each bulk item.
 

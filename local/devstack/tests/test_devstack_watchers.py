@@ -164,3 +164,18 @@ def test_names() -> None:
     assert _env_name("SignupFunction") == "SIGNUP_FUNCTION"
     assert _env_name("ImportDLQ") == "IMPORT_DLQ"
     assert _origins("http://127.0.0.1:8080") == ["http://127.0.0.1:8080", "http://localhost:8080"]
+
+
+def test_input_transformer_fills_the_template_with_json_values() -> None:
+    event = {"detail": {"event_id": "41", "body": {"id": "7", "customer": None}}}
+    transformer = {
+        "InputPathsMap": {"payment": "$.detail.body.id", "event": "$.detail.event_id"},
+        "InputTemplate": (
+            '{"action": "invalidate_tokens", "payment_id": <payment>, "cause": {"event_id": <event>}}'
+        ),
+    }
+    assert apply_input(event, None, None, transformer) == {
+        "action": "invalidate_tokens",
+        "payment_id": "7",
+        "cause": {"event_id": "41"},
+    }

@@ -339,3 +339,20 @@ def test_rotated_secret_heals_on_401_without_a_redeploy(
 
         assert client.lookup_customer(LookupKey.STEAM_ID, STEAM) is not None
     assert [r.status for r in emulator.inspect.requests_for("lookup")] == [401, 200]
+
+
+def test_get_payment_names_the_payer_a_webhook_may_leave_out(
+    client: PayNowClient, emulator: PayNowEmulator
+) -> None:
+    customer = client.create_customer(CustomerUpsert(name="payer"))
+    fired = emulator.trigger_payment_event(customer.id, "OnChargeback", include_customer=False)
+    payment = client.get_payment(fired["payment_id"])
+    assert (payment.id, payment.customer_id, payment.chargeback_status) == (
+        fired["payment_id"],
+        customer.id,
+        "pending",
+    )
+    with pytest.raises(NotFoundError):
+        client.get_payment("429000000000000001")
+    with pytest.raises(ValueError, match="flake"):
+        client.get_payment("../customers")

@@ -190,7 +190,66 @@ def test_direct_invocation(api_stack: ApiStack) -> None:
         "invalidated": True,
     }
     assert storefront_status(api_stack, token) == storefront_status(api_stack, resolved["token"]) == 401
-    assert [e["detail"]["via"] for e in api_stack.published_events()] == ["trusted"]
+    events = api_stack.published_events()
+    assert [e["detail"]["via"] for e in events if e["detail-type"] == "Customer Created"] == ["trusted"]
+    assert [e["detail"] for e in events if e["detail-type"] == "Customer Tokens Revoked"] == [
+        {"customer_id": customer_id, "resolved_from_payment": False}
+    ]
+
+
+def test_direct_invalidate_by_payment_revokes_the_payer_and_records_the_cause(api_stack: ApiStack) -> None:
+    """What the OnChargeback rule sends when the chargeback names no customer: the payer is read
+    from the payment, every token of theirs stops working, and the event records why."""
+    resolved = api_stack.invoke(
+        api_stack.trusted,
+        {"action": "resolve", "identifier": {"steam_id": "76561198012340001"}, "token": True},
+    )
+    customer_id = resolved["customer"]["id"]
+    fired = api_stack.emulator.trigger_payment_event(customer_id, "OnChargeback", include_customer=False)
+    payment_id = fired["payment_id"]
+    api_stack.published_events()
+    cause = {"event_id": "411486491630370999", "event_type": "ON_CHARGEBACK"}
+    answer = api_stack.invoke(
+        api_stack.trusted, {"action": "invalidate_tokens", "payment_id": payment_id, "cause": cause}
+    )
+    assert answer == {"customer_id": customer_id, "invalidated": True}
+    assert storefront_status(api_stack, resolved["token"]) == 401
+    [revoked] = api_stack.published_events()
+    assert revoked["detail-type"] == "Customer Tokens Revoked"
+    assert revoked["detail"] == {
+        "customer_id": customer_id,
+        "resolved_from_payment": True,
+        "payment_id": payment_id,
+        "cause": cause,
+    }
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"action": "invalidate_tokens"},
+        {
+            "action": "invalidate_tokens",
+            "customer_id": "429000000000000001",
+            "payment_id": "429000000000000002",
+        },
+        {"action": "invalidate_tokens", "payment_id": "not-a-flake"},
+    ],
+)
+def test_direct_invalidate_needs_exactly_one_valid_target(
+    api_stack: ApiStack, payload: dict[str, Any]
+) -> None:
+    answer = api_stack.invoke(api_stack.trusted, payload)
+    assert answer["error"]["status"] == 422
+    assert api_stack.paynow_calls() == []
+
+
+def test_direct_invalidate_by_unknown_payment_is_not_found(api_stack: ApiStack) -> None:
+    answer = api_stack.invoke(
+        api_stack.trusted, {"action": "invalidate_tokens", "payment_id": "429000000000000002"}
+    )
+    assert answer["error"]["status"] == 404
+    assert api_stack.published_events() == []
 
 
 @pytest.mark.parametrize(

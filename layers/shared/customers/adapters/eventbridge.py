@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 SOURCE = "paynow.customers"
 CUSTOMER_CREATED = "Customer Created"
+TOKENS_REVOKED = "Customer Tokens Revoked"
 
 logger = Logger(child=True)
 metrics = Metrics()
@@ -48,6 +49,30 @@ class EventBridgePublisher:
         if result.get("FailedEntryCount"):
             failure = result["Entries"][0]
             self._failed(customer, f"{failure.get('ErrorCode')}: {failure.get('ErrorMessage')}")
+
+    def tokens_revoked(self, detail: dict[str, Any]) -> None:
+        """Records a revocation (and what caused it). Best effort, like ``customer_created``: the
+        tokens are revoked whatever happens here."""
+        entry = {
+            "Source": SOURCE,
+            "DetailType": TOKENS_REVOKED,
+            "Detail": json.dumps(detail),
+            "EventBusName": self._bus,
+        }
+        try:
+            result = self._client.put_events(Entries=[entry])  # type: ignore[list-item]
+        except (BotoCoreError, ClientError) as error:
+            reason = str(error)
+        else:
+            if not result.get("FailedEntryCount"):
+                return
+            failure = result["Entries"][0]
+            reason = f"{failure.get('ErrorCode')}: {failure.get('ErrorMessage')}"
+        logger.error(
+            "Customer Tokens Revoked event not published",
+            extra={"customer_id": detail.get("customer_id"), "reason": reason},
+        )
+        metrics.add_metric(name="TokensRevokedEventFailed", unit=MetricUnit.Count, value=1)
 
     def _failed(self, customer: Customer, reason: str) -> None:
         logger.error(

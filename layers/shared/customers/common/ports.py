@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from paynow.models import Customer, CustomerUpsert, LookupKey
+    from paynow.models import Customer, CustomerUpsert, LookupKey, Payment
 
     from customers.common.deadline import Deadline
 
@@ -35,6 +35,8 @@ class CustomersApi(Protocol):
     def create_customer_token(self, customer_id: str, *, deadline: Deadline | None = None) -> str: ...
 
     def invalidate_customer_tokens(self, customer_id: str, *, deadline: Deadline | None = None) -> None: ...
+
+    def get_payment(self, payment_id: str, *, deadline: Deadline | None = None) -> Payment: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,3 +65,5 @@ class CustomerEventPublisher(Protocol):
     """Announces customers this application created (EventBridge in production)."""
 
     def customer_created(self, customer: Customer, *, via: str, identity_kind: str) -> None: ...
+
+    def tokens_revoked(self, detail: dict[str, Any]) -> None: ...

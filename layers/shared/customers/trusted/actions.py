@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from paynow.ids import InvalidIdError, validate_flake_id
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
 from customers.api.error_mapping import to_api_error
 from customers.api.failure_log import log_failure
@@ -45,8 +45,35 @@ class CreateTokenAction(_CustomerAction):
     action: Literal["create_token"]
 
 
-class InvalidateTokensAction(_CustomerAction):
+def _flake_or_none(value: Any) -> str | None:
+    if value is None:
+        return None
+    try:
+        return validate_flake_id(value)
+    except InvalidIdError as error:
+        raise ValueError(str(error)) from None
+
+
+class InvalidateTokensAction(BaseModel):
+    """Revoke every token of a customer: named by ``customer_id``, or the payer of ``payment_id``
+    (what an EventBridge rule on a PayNow chargeback sends when the event names no customer).
+    ``cause`` (e.g. the webhook's event id and type) is recorded in the ``Customer Tokens Revoked``
+    event."""
+
+    model_config = ConfigDict(extra="forbid")
+
     action: Literal["invalidate_tokens"]
+    customer_id: str | None = Field(default=None, description="PayNow customer id")
+    payment_id: str | None = Field(default=None, description="PayNow payment id; its payer is revoked")
+    cause: dict[str, str] | None = Field(default=None, max_length=10)
+
+    _ids = field_validator("customer_id", "payment_id", mode="before")(_flake_or_none)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> InvalidateTokensAction:
+        if (self.customer_id is None) == (self.payment_id is None):
+            raise ValueError("give exactly one of customer_id and payment_id")
+        return self
 
 
 DirectAction = Annotated[
@@ -81,9 +108,14 @@ def handle_direct(event: Any, service: TrustedService, context: Any) -> dict[str
             token = service.create_token(action.customer_id, deadline=deadline)
             _count("TokenMinted")
             return {"token": token}
-        service.invalidate_tokens(action.customer_id, deadline=deadline)
+        customer_id = service.revoke(
+            customer_id=action.customer_id,
+            payment_id=action.payment_id,
+            cause=action.cause,
+            deadline=deadline,
+        )
         _count("TokensInvalidated")
-        return {"customer_id": action.customer_id, "invalidated": True}
+        return {"customer_id": customer_id, "invalidated": True}
     except Exception as error:
         api_error = to_api_error(error)
         log_failure(error, api_error)

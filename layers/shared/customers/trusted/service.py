@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from paynow.errors import NotFoundError
 from paynow.ids import InvalidIdError, validate_flake_id
@@ -104,6 +104,39 @@ class TrustedService:
         except NotFoundError:
             raise CustomerNotFoundError(f"no customer {customer_id}") from None
 
+    def payer_of(self, payment_id: str, *, deadline: Deadline) -> str:
+        """The customer who made the payment (on a gift, the buyer, not the recipient)."""
+        try:
+            payment = self.api.get_payment(payment_id, deadline=deadline)
+        except NotFoundError:
+            raise CustomerNotFoundError(f"no payment {payment_id}") from None
+        if not payment.customer_id:
+            raise CustomerNotFoundError(f"payment {payment_id} names no customer")
+        return payment.customer_id
+
+    def revoke(
+        self,
+        *,
+        customer_id: str | None,
+        payment_id: str | None,
+        cause: dict[str, Any] | None,
+        deadline: Deadline,
+    ) -> str:
+        """Revokes every token of the customer (named, or the payer of ``payment_id``) and records it
+        as a ``Customer Tokens Revoked`` event; returns the customer id."""
+        resolved_from_payment = customer_id is None
+        if customer_id is None:
+            if payment_id is None:
+                raise ValueError("revoke needs a customer_id or a payment_id")
+            customer_id = self.payer_of(payment_id, deadline=deadline)
+        self.invalidate_tokens(customer_id, deadline=deadline)
+        detail: dict[str, Any] = {"customer_id": customer_id, "resolved_from_payment": resolved_from_payment}
+        if payment_id is not None:
+            detail["payment_id"] = payment_id
+        if cause:
+            detail["cause"] = cause
+        self.provisioner.events.tokens_revoked(detail)
+        return customer_id
 
 def _not_applied(request: ResolveRequest, created: bool) -> list[Literal["name", "metadata"]]:
     if created:

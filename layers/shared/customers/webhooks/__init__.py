@@ -1,0 +1,1 @@
+"""PayNow webhooks in: signature verification, the delivery ledger, publishing onto the event bus."""
