@@ -142,6 +142,16 @@ class ReportMirror:
         self._etags: dict[str, str] = {}
         self.loop = Loop("report-mirror", self.sync, interval_s, console)
 
+    def _target(self, key: str) -> Path | None:
+        """Where ``key`` is mirrored, or None when the key would escape the folder (``..``, ``/abs``)."""
+        relative = key[len(self.prefix) :]
+        parts = relative.split("/")
+        if not relative or relative.startswith("/") or any(p in ("", ".", "..") for p in parts):
+            return None
+        root = self.folder.resolve()
+        target = (root / relative).resolve()
+        return target if target.is_relative_to(root) and target != root else None
+
     def sync(self) -> None:
         paginator = self.aws.s3.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
@@ -149,7 +159,13 @@ class ReportMirror:
                 key, etag = item["Key"], item["ETag"]
                 if self._etags.get(key) == etag or key.endswith("/"):
                     continue
-                target = self.folder / key[len(self.prefix) :]
+                target = self._target(key)
+                if target is None:
+                    self._etags[key] = etag
+                    self.console.line(
+                        f"report s3://{self.bucket}/{key} not mirrored: it would land outside {self.folder}"
+                    )
+                    continue
                 target.parent.mkdir(parents=True, exist_ok=True)
                 partial = target.with_name(target.name + ".part")
                 self.aws.s3.download_file(self.bucket, key, str(partial))

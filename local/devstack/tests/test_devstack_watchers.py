@@ -164,3 +164,23 @@ def test_names() -> None:
     assert _env_name("SignupFunction") == "SIGNUP_FUNCTION"
     assert _env_name("ImportDLQ") == "IMPORT_DLQ"
     assert _origins("http://127.0.0.1:8080") == ["http://127.0.0.1:8080", "http://localhost:8080"]
+
+
+@pytest.mark.parametrize(
+    "key", ["reports//tmp/escaped.json", "reports/../escaped.json", "reports/a/../../escaped.json"]
+)
+def test_report_mirror_never_writes_outside_its_folder(
+    tmp_path: Path, aws: Aws, bucket: str, console: CapturedConsole, key: str
+) -> None:
+    folder = tmp_path / "mirror"
+    folder.mkdir()
+    mirror = ReportMirror(aws, bucket=bucket, prefix="reports/", folder=folder, console=console)
+    aws.s3.put_object(Bucket=bucket, Key=key, Body=b"{}")
+    aws.s3.put_object(Bucket=bucket, Key="reports/ok/summary.json", Body=b"{}")
+    mirror.sync()
+    assert not (tmp_path / "escaped.json").exists()
+    assert not Path("/tmp/escaped.json").exists()
+    assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.json")] == [
+        "mirror/ok/summary.json"
+    ]
+    assert "not mirrored" in console.text
