@@ -77,6 +77,11 @@ class ImportService:
             raise ValueError(f"refusing to import from bucket {request.bucket!r}: not the import bucket")
         if config.reports_prefix and request.key.startswith(config.reports_prefix):
             raise ValueError(f"refusing to import {request.key!r}: it is under the reports prefix")
+        # IAM also confines the function to the prefix; the code does not rely on it.
+        if not request.key.startswith(config.incoming_prefix):
+            raise ValueError(
+                f"refusing to import {request.key!r}: only keys under {config.incoming_prefix!r} are imported"
+            )
         version = self._source.head(request.bucket, request.key, request.version_id)
         initial = self._new_state(version)
         state, held = self._acquire(initial, owner, deadline)
