@@ -125,7 +125,7 @@ class MemoryCheckpointStore:
                 return state.model_copy(deep=True)
             holder, lease_until, raw = current
             stored = ImportState.model_validate_json(raw)
-            if stored.status is not ImportStatus.RUNNING:
+            if stored.status is not ImportStatus.RUNNING and not stored.announce_pending:
                 return stored
             if holder != owner and lease_until > now:
                 raise BusyError(lease_until, stored)

@@ -369,12 +369,12 @@ def test_a_file_with_an_unusable_header_is_rejected_with_a_report(
 
 
 def test_no_identifier_error_names_a_few_columns_not_all_of_them(import_stack: ImportStack) -> None:
-    header = ",".join(f"col{i}" for i in range(2000))
-    import_stack.put("incoming/wide.csv", header + "\n" + ",".join("v" for _ in range(2000)) + "\n")
+    header = ",".join(f"col{i}" for i in range(400))
+    import_stack.put("incoming/wide.csv", header + "\n" + ",".join("v" for _ in range(400)) + "\n")
     summary = import_stack.run("incoming/wide.csv")
     assert summary.status is ImportStatus.REJECTED
     assert summary.error is not None
     assert "no identifier column" in summary.error
     assert "'col0'" in summary.error
-    assert "(2000 columns)" in summary.error
+    assert "(400 columns)" in summary.error
     assert len(summary.error) < 1000

@@ -54,7 +54,8 @@ class DynamoCheckpointStore:
             TableName=self._table, Key={"pk": {"S": state.import_id}}, ConsistentRead=True
         )["Item"]
         stored = ImportState.model_validate_json(item["state"]["S"])
-        if stored.status is not ImportStatus.RUNNING:
+        # A finished import whose event is still to be published is taken like a running one.
+        if stored.status is not ImportStatus.RUNNING and not stored.announce_pending:
             return stored
         holder = item["owner"]["S"]
         lease_until = float(item["lease_until"]["N"])

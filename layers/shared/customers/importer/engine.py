@@ -27,7 +27,7 @@ from customers.importer.model.rejection import RejectCode, Rejection, reject_row
 from customers.importer.model.state import ImportState
 from customers.importer.model.valid_row import ValidRow
 from customers.importer.ports import CheckpointStore, ObjectSource, ObjectVersion, ReportStore
-from customers.importer.reading.columns import HeaderError, map_header
+from customers.importer.reading.columns import HeaderError, map_header, shown_columns
 from customers.importer.reading.csvreader import CsvFileError, Position, RecordReader, read_header
 from customers.importer.reading.rows import RowValidator
 from customers.importer.reading.seen import SeenIdentities
@@ -37,6 +37,11 @@ logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 200
 MAX_SEGMENT_RECORDS = 2000
+# A valid row is far smaller (50 metadata values of 500 characters and a few ids); a wider row is
+# rejected without keeping its cells, so wide rows cannot exhaust memory.
+MAX_ROW_CHARS = 64 << 10
+# Segments are also cut by the characters they hold, so the rows kept for a report stay bounded.
+MAX_SEGMENT_CHARS = 2 << 20
 HEARTBEAT_SECONDS = 20.0
 PROGRESS_LOG_SECONDS = 30.0
 
@@ -85,12 +90,14 @@ class ImportEngine:
         self._sender = sender
         self._owner = owner
         self._options = options
+        self._size = 0
 
     def run(
         self, version: ObjectVersion, state: ImportState, report_prefix: str, deadline: Deadline
     ) -> RunOutcome:
         """Advance the import as far as time allows. ``state`` is updated and checkpointed in place."""
         run = _Run(state=state, deadline=deadline)
+        self._size = version.size
         if state.header is None:
             try:
                 with self._source.open(version, 0) as stream:
@@ -103,7 +110,7 @@ class ImportEngine:
             state.delimiter = header.delimiter
             state.data_offset = state.offset = header.end.offset
             state.data_line = state.line = header.end.line
-            state.unknown_columns = columns.unknown
+            state.unknown_columns = shown_columns(columns.unknown)
             self._save(run)
         else:
             columns = map_header(state.header)
@@ -141,41 +148,45 @@ class ImportEngine:
         seq = first_seq
         valid: list[ValidRow] = []
         rejections: list[Rejection] = []
-        records = 0
+        records = chars = 0
         validate = validator.validate
         for line, fields, error in reader:
             records += 1
-            if error is None:
+            size = sum(map(len, fields))
+            chars += size
+            if error is not None:
+                code = RejectCode.MALFORMED if reader.rest_unread is None else RejectCode.REST_UNREAD
+                rejections.append(Rejection(line, code, error, fields))
+            elif size > MAX_ROW_CHARS:
+                rejections.append(_too_large(line, size))
+            else:
                 row = validate(line, fields, check_undecodable=reader.cp1252_lines > 0)
                 if type(row) is ValidRow:
                     valid.append(row)
                 else:
                     rejections.append(row)  # type: ignore[arg-type]
-            else:
-                rejections.append(Rejection(line, RejectCode.MALFORMED, error, fields))
-            if len(valid) >= CHUNK_SIZE or records >= MAX_SEGMENT_RECORDS:
-                counts = Counts(total=records, rejected=len(rejections))
-                yield self._cut(
-                    seq, end=reader.position, valid=valid, rejections=rejections, counts=counts, seen=seen
-                )
+            if len(valid) >= CHUNK_SIZE or records >= MAX_SEGMENT_RECORDS or chars >= MAX_SEGMENT_CHARS:
+                yield self._cut(seq, reader, valid=valid, rejections=rejections, records=records, seen=seen)
                 seq += 1
-                valid, rejections, records = [], [], 0
+                valid, rejections, records, chars = [], [], 0, 0
         if records:
-            counts = Counts(total=records, rejected=len(rejections))
-            yield self._cut(
-                seq, end=reader.position, valid=valid, rejections=rejections, counts=counts, seen=seen
-            )
+            yield self._cut(seq, reader, valid=valid, rejections=rejections, records=records, seen=seen)
 
     def _cut(
         self,
         seq: int,
+        reader: RecordReader,
         *,
-        end: Position,
         valid: list[ValidRow],
         rejections: list[Rejection],
-        counts: Counts,
+        records: int,
         seen: SeenIdentities,
     ) -> Segment:
+        end = reader.position
+        if reader.rest_unread is not None:
+            # Nothing after this segment may ever be read, not even by a resumed run.
+            end = Position(self._size, end.line)
+        counts = Counts(total=records, rejected=len(rejections))
         segment = Segment(seq, end, valid, rejections, counts)
         self._drop_duplicates(segment, seen.claim(valid))
         return segment
@@ -257,6 +268,8 @@ class ImportEngine:
                         break
                     self._collect(run, in_flight, block=False)
                 state.cp1252_lines = max(state.cp1252_lines, reader.cp1252_lines)
+                if reader.rest_unread is not None:
+                    state.error = reader.rest_unread
             outcome = self._drain(run, in_flight, outcome)
         finally:
             executor.shutdown(wait=True, cancel_futures=True)
@@ -375,3 +388,13 @@ class ImportEngine:
     def _save(self, run: _Run) -> None:
         self._checkpoints.save(run.state, owner=self._owner, lease_seconds=self._options.lease_seconds)
         run.last_save = time.monotonic()
+
+
+def _too_large(line: int, size: int) -> Rejection:
+    return Rejection(
+        line,
+        RejectCode.ROW_TOO_LARGE,
+        f"row holds {size // 1024} KiB of text; the limit is {MAX_ROW_CHARS // 1024} KiB (its cells are "
+        "not repeated here)",
+        [],
+    )

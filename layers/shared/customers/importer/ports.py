@@ -74,6 +74,9 @@ class CheckpointStore(Protocol):
     def acquire(self, state: ImportState, *, owner: str, lease_seconds: float) -> ImportState:
         """Take the import's lease: a new record from ``state``, or the stored one to resume or report.
 
+        A finished import is returned without its lease, unless its event is still to be published
+        (``announce_pending``): then the lease is taken as for a running import.
+
         Raises ``BusyError`` while another owner's lease is live.
         """
         ...

@@ -34,6 +34,7 @@ IMPORT_COMPLETED = "Import Completed"
 IMPORT_FAILED = "Import Failed"
 SUMMARY_NAME = "summary.json"
 REJECTED_NAME = "rejected.csv"
+ERROR_CHARS = 2000
 
 
 class MetricsSink(Protocol):
@@ -73,15 +74,7 @@ class ImportService:
     def handle(self, request: ImportRequest, *, deadline: Deadline, owner: str) -> Summary:
         """Import (or continue importing) one object version; returns its summary so far."""
         config = self._config
-        if config.bucket is not None and request.bucket != config.bucket:
-            raise ValueError(f"refusing to import from bucket {request.bucket!r}: not the import bucket")
-        if config.reports_prefix and request.key.startswith(config.reports_prefix):
-            raise ValueError(f"refusing to import {request.key!r}: it is under the reports prefix")
-        # IAM also confines the function to the prefix; the code does not rely on it.
-        if not request.key.startswith(config.incoming_prefix):
-            raise ValueError(
-                f"refusing to import {request.key!r}: only keys under {config.incoming_prefix!r} are imported"
-            )
+        self._refuse_foreign(request)
         version = self._source.head(request.bucket, request.key, request.version_id)
         initial = self._new_state(version)
         state, held = self._acquire(initial, owner, deadline)
@@ -89,6 +82,8 @@ class ImportService:
         if not held:
             logger.info("import in progress in another invocation", extra={"import_id": state.import_id})
             return self._summary(state, prefix)
+        if state.announce_pending:
+            return self._announce(state, prefix, owner)
         if state.status is not ImportStatus.RUNNING:
             if not (request.resume_failed and state.status is ImportStatus.FAILED):
                 logger.info("import already finished; nothing to do", extra={"import_id": state.import_id})
@@ -137,6 +132,18 @@ class ImportService:
         return self._finish(state, status, prefix, owner)
 
     # --- steps ---------------------------------------------------------------------------------
+    def _refuse_foreign(self, request: ImportRequest) -> None:
+        config = self._config
+        if config.bucket is not None and request.bucket != config.bucket:
+            raise ValueError(f"refusing to import from bucket {request.bucket!r}: not the import bucket")
+        if config.reports_prefix and request.key.startswith(config.reports_prefix):
+            raise ValueError(f"refusing to import {request.key!r}: it is under the reports prefix")
+        # IAM also confines the function to the prefix; the code does not rely on it.
+        if not request.key.startswith(config.incoming_prefix):
+            raise ValueError(
+                f"refusing to import {request.key!r}: only keys under {config.incoming_prefix!r} are imported"
+            )
+
     def _new_state(self, version: ObjectVersion) -> ImportState:
         return ImportState(
             import_id=version.import_id,
@@ -192,20 +199,35 @@ class ImportService:
 
     def _finish(self, state: ImportState, status: ImportStatus, prefix: str, owner: str) -> Summary:
         state.status = status
+        if state.error is not None and len(state.error) > ERROR_CHARS:
+            # The error travels in the checkpoint item and the event: both have size limits.
+            state.error = state.error[:ERROR_CHARS] + "..."
         state.finished_at = datetime.now(UTC).isoformat()
         summary = self._summary(state, prefix)
         self._reports.compose(prefix, REJECTED_NAME, reject_header(state.header or []))
         self._reports.put_json(prefix, SUMMARY_NAME, summary.model_dump(mode="json"))
         state.summary = summary.model_dump(mode="json")
-        # Publish before recording the outcome: a crash in between republishes (at-least-once).
-        if self._events is not None:
-            detail_type = IMPORT_COMPLETED if status is ImportStatus.COMPLETED else IMPORT_FAILED
-            self._events.publish(detail_type, state.summary)
-        self._checkpoints.save(state, owner=owner, lease_seconds=0)
+        # Record the outcome before publishing it: a failed write (or a crash) before this point
+        # publishes nothing, and a retry finishes again; after it, only the event is left to send.
+        state.announce_pending = self._events is not None
+        self._checkpoints.save(state, owner=owner, lease_seconds=self._config.lease_seconds)
         self._reports.discard_parts(prefix)
         if self._metrics is not None:
             self._metrics.add_metric(name=f"Import{status.value.capitalize()}", unit="Count", value=1)
         logger.info("import finished", extra={"import_id": state.import_id, "status": status.value})
+        return self._announce(state, prefix, owner)
+
+    def _announce(self, state: ImportState, prefix: str, owner: str) -> Summary:
+        """Publish the recorded outcome once, then clear the mark (and release the lease).
+
+        Only a crash between the publish and the write that clears the mark publishes it again.
+        """
+        summary = self._summary(state, prefix)
+        if state.announce_pending and self._events is not None:
+            detail_type = IMPORT_COMPLETED if state.status is ImportStatus.COMPLETED else IMPORT_FAILED
+            self._events.publish(detail_type, summary.model_dump(mode="json"))
+        state.announce_pending = False
+        self._checkpoints.save(state, owner=owner, lease_seconds=0)
         return summary
 
     def _summary(self, state: ImportState, prefix: str) -> Summary:

@@ -20,6 +20,8 @@ def neutralise(value: str) -> str:
 
 class RejectCode(StrEnum):
     MALFORMED = "malformed_csv"
+    REST_UNREAD = "rest_of_file_unread"
+    ROW_TOO_LARGE = "row_too_large"
     TOO_MANY_FIELDS = "too_many_fields"
     UNDECODABLE = "undecodable_text"
     NO_IDENTIFIER = "no_identifier"
