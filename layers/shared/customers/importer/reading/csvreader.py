@@ -206,6 +206,9 @@ class RecordReader:
         self._base = start.line  # lines consumed before the current csv reader (absolute count)
         self._reader: Any = None
         self.cp1252_lines = 0
+        # After the last line (or before an over-long one) csv is fed one ``_STOP`` line: read as a
+        # record of its own, input ended cleanly; swallowed into a cell, a quote was left open.
+        self._ended = False
         self._overlong_line: int | None = None
         # Set when reading stopped early: why, and the rest of the file from that line was not read.
         self.rest_unread: str | None = None
@@ -232,6 +235,8 @@ class RecordReader:
         while True:
             raw = stream.read(BLOCK_BYTES)
             if not raw:
+                self._ended = True
+                yield [_STOP + "\n"]
                 return
             if not raw.endswith(b"\n"):
                 # Complete the last line, bounded: a file without newlines must not be read whole.
@@ -243,6 +248,7 @@ class RecordReader:
                     if whole:
                         yield self._keep(self._decode(whole)).lines
                     self._overlong_line = self._next_line + 1
+                    self._ended = True
                     yield [_STOP + "\n"]
                     return
             yield self._keep(self._decode(raw)).lines
@@ -310,8 +316,10 @@ class RecordReader:
                         f"a field is longer than {csv.field_size_limit() // 1024} KiB (an unclosed quote?)",
                     )
                     return
-                if self._overlong_line is not None and fields and _STOP in fields[-1]:
-                    yield self._stop(*self._overlong_stop(base + previous + 1, fields))
+                if self._ended and fields and _STOP in fields[-1]:
+                    self._base = base - 1  # the stop line is not part of the file
+                    if self._overlong_line is not None or fields != [_STOP]:
+                        yield self._stop(*self._end_stop(base + previous + 1, fields))
                     return
                 # Blank and whitespace-only records are skipped; a filled first cell settles it cheaply.
                 if fields and (fields[0].strip() or "".join(fields).strip()):
@@ -319,9 +327,11 @@ class RecordReader:
                 previous = reader.line_num
             self._base = base + reader.line_num
 
-    def _overlong_stop(self, start: int, fields: list[str]) -> tuple[int, str]:
-        """Where reading stops before an over-long line: there, or where a quoted record it cuts began."""
-        assert self._overlong_line is not None
+    def _end_stop(self, start: int, fields: list[str]) -> tuple[int, str]:
+        """Where reading stops at an over-long line or the end of the file: there, or where a quoted
+        record left open began."""
+        if self._overlong_line is None:
+            return start, f"the quote opened in the record on line {start} is never closed"
         reason = f"line {self._overlong_line} is longer than {MAX_LINE_BYTES // 1024} KiB"
         if fields == [_STOP]:
             return self._overlong_line, reason
