@@ -4,7 +4,8 @@
     150 ms latency per call: rows/s against the ceiling 20 req/s x 200 rows = 4,000 rows/s.
 (b) dry-run validate rows/s against a plain ``csv.DictReader`` loop over the same file (three
     interleaved attempts, best of each side; every attempt's ratio is printed as well).
-(c) peak RSS of a dry-run validate of 1M rows against 1k rows, each in its own subprocess.
+(c) peak RSS of a dry-run validate of 1M rows, and of 2,000 invalid 100 KB rows, against 1k rows, each in
+    its own subprocess.
 
     .venv/bin/python bench/import_bench.py [a|b|c ...]
 """
@@ -125,19 +126,34 @@ def child_rss(path: str) -> None:
     print(json.dumps({"rows": summary.counts.total, "peak_rss": peak_rss()}))
 
 
+def write_wide_invalid(path: Path, rows: int = 2_000, width: int = 100_000) -> Path:
+    """Rows of ~100 KB each that all fail validation (no usable identifier)."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["steam_id", "name", "metadata.notes"])
+        for i in range(rows):
+            writer.writerow([f"not-an-id-{i}", "x", "n" * width])
+    return path
+
+
 def bench_c(tmp: Path) -> None:
     results = {}
-    for rows in (1_000, 1_000_000):
-        path = write_csv(tmp / f"c{rows}.csv", rows)
+    files = {
+        "1k rows": write_csv(tmp / "c1k.csv", 1_000),
+        "1M rows": write_csv(tmp / "c1m.csv", 1_000_000),
+        "2,000 x 100 KB invalid rows": write_wide_invalid(tmp / "wide.csv"),
+    }
+    for label, path in files.items():
         out = subprocess.run(
             [sys.executable, __file__, "--child-rss", str(path)], check=True, capture_output=True, text=True
         ).stdout
-        results[rows] = json.loads(out.strip().splitlines()[-1])
-    small, large = results[1_000]["peak_rss"], results[1_000_000]["peak_rss"]
-    print(
-        f"(c) peak RSS dry-run validate: 1k rows {small / 2**20:.1f} MB, 1M rows {large / 2**20:.1f} MB "
-        f"= {large / small:.3f}x"
+        results[label] = json.loads(out.strip().splitlines()[-1])
+    small = results["1k rows"]["peak_rss"]
+    shown = ", ".join(
+        f"{label} {r['peak_rss'] / 2**20:.1f} MB = {r['peak_rss'] / small:.3f}x ({r['rows']} rows)"
+        for label, r in results.items()
     )
+    print(f"(c) peak RSS dry-run validate: {shown}")
 
 
 def main(argv: list[str]) -> None:

@@ -24,10 +24,11 @@ from customers.common.deadline import Deadline
 from customers.importer.config import ImportConfig
 from customers.importer.model.counts import Counts
 from customers.importer.model.rejection import RejectCode, Rejection, reject_rows
+from customers.importer.model.results import Outcome, ResultLine, result_rows
 from customers.importer.model.state import ImportState
 from customers.importer.model.valid_row import ValidRow
 from customers.importer.ports import CheckpointStore, ObjectSource, ObjectVersion, ReportStore
-from customers.importer.reading.columns import HeaderError, map_header, shown_columns
+from customers.importer.reading.columns import IDENTIFIER_COLUMNS, HeaderError, map_header, shown_columns
 from customers.importer.reading.csvreader import CsvFileError, Position, RecordReader, read_header
 from customers.importer.reading.rows import RowValidator
 from customers.importer.reading.seen import SeenIdentities
@@ -40,6 +41,10 @@ MAX_SEGMENT_RECORDS = 2000
 # A valid row is far smaller (50 metadata values of 500 characters and a few ids); a wider row is
 # rejected without keeping its cells, so wide rows cannot exhaust memory.
 MAX_ROW_CHARS = 64 << 10
+# Results and rejected parts are separate part sets of the report store.
+RESULTS_PARTS = "results-parts"
+# A rejected row's identifier cells are repeated in the results file up to this length.
+ID_CHARS = 100
 # Segments are also cut by the characters they hold, so the rows kept for a report stay bounded.
 MAX_SEGMENT_CHARS = 2 << 20
 HEARTBEAT_SECONDS = 20.0
@@ -91,6 +96,8 @@ class ImportEngine:
         self._owner = owner
         self._options = options
         self._size = 0
+        self._delimiter = ","
+        self._id_columns: list[int | None] = [None, None, None]
 
     def run(
         self, version: ObjectVersion, state: ImportState, report_prefix: str, deadline: Deadline
@@ -115,6 +122,8 @@ class ImportEngine:
         else:
             columns = map_header(state.header)
         validator = RowValidator(columns)
+        self._delimiter = state.delimiter or ","
+        self._id_columns = [columns.fields.get(c) for c in IDENTIFIER_COLUMNS]
         with SeenIdentities(self._options.temp_dir) as seen:
             if state.offset > state.data_offset:
                 self._replay(version, state, validator, seen)
@@ -211,11 +220,42 @@ class ImportEngine:
                 )
         segment.valid = unique
 
+    def _result_lines(self, segment: Segment, outcomes: dict[int, tuple[Outcome, str]]) -> list[ResultLine]:
+        """One line per record of the segment, in file order."""
+        lines: list[ResultLine] = []
+        rejected = {r.line for r in segment.rejections}
+        for row in segment.valid:
+            if row.line in rejected:
+                continue
+            outcome, customer = outcomes.get(row.line, (Outcome.VALID, ""))
+            body = row.body
+            lines.append(
+                (
+                    row.line,
+                    outcome,
+                    customer,
+                    body.get("steam_id", ""),
+                    body.get("minecraft_uuid", ""),
+                    body.get("xbox_xuid", ""),
+                    "",
+                )
+            )
+        for r in segment.rejections:
+            outcome = Outcome.DUPLICATE if r.code is RejectCode.DUPLICATE else Outcome.REJECTED
+            ids = [
+                r.values[i][:ID_CHARS] if i is not None and i < len(r.values) else ""
+                for i in self._id_columns
+            ]
+            lines.append((r.line, outcome, "", ids[0], ids[1], ids[2], r.reason))
+        lines.sort(key=lambda line: line[0])
+        return lines
+
     # --- sending -------------------------------------------------------------------------------
     def _process(
         self, segment: Segment, *, reconcile: bool, deadline: Deadline, report_prefix: str
     ) -> Segment:
         """Worker: send the segment's rows, then store its part of the rejected-rows report."""
+        outcomes: dict[int, tuple[Outcome, str]] = {}
         if segment.valid:
             if self._sender is None:
                 segment.counts.valid += len(segment.valid)
@@ -223,9 +263,18 @@ class ImportEngine:
                 result = self._sender.send(segment.valid, reconcile=reconcile, deadline=deadline)
                 segment.counts.add(result.counts)
                 segment.rejections.extend(result.rejections)
+                outcomes = result.outcomes
         if segment.rejections:
             segment.rejections.sort(key=lambda r: r.line)
-            self._reports.put_part(report_prefix, segment.seq, reject_rows(segment.rejections))
+            self._reports.put_part(
+                report_prefix, segment.seq, reject_rows(segment.rejections, self._delimiter)
+            )
+        self._reports.put_part(
+            report_prefix,
+            segment.seq,
+            result_rows(self._result_lines(segment, outcomes), self._delimiter),
+            part_set=RESULTS_PARTS,
+        )
         # Only counts travel further: the rows are done with.
         segment.valid = []
         segment.rejections = []

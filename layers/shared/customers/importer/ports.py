@@ -38,15 +38,17 @@ class ObjectSource(Protocol):
 
 
 class ReportStore(Protocol):
-    def put_part(self, prefix: str, seq: int, data: bytes) -> None:
-        """Store one part of the rejected-rows CSV. Re-putting a part replaces it (resume is idempotent)."""
+    def put_part(self, prefix: str, seq: int, data: bytes, *, part_set: str = "parts") -> None:
+        """Store one part of a report CSV (``part_set`` names which: the rejected rows by default).
+        Re-putting a part replaces it (resume is idempotent)."""
         ...
 
-    def compose(self, prefix: str, name: str, header: bytes) -> str:
-        """Write ``prefix/name``: ``header`` then every part in order; return its URI. Parts stay."""
+    def compose(self, prefix: str, name: str, header: bytes, *, part_set: str = "parts") -> str:
+        """Write ``prefix/name``: ``header`` then every part of the set in order; return its URI.
+        Parts stay."""
         ...
 
-    def discard_parts(self, prefix: str) -> None:
+    def discard_parts(self, prefix: str, *, part_set: str = "parts") -> None:
         """Delete the parts once the import's outcome is recorded (a retry may compose again before)."""
         ...
 

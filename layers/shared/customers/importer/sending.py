@@ -33,6 +33,7 @@ from customers.common.ports import CustomersApi
 from customers.importer.config import ExistingMode
 from customers.importer.model.counts import Counts
 from customers.importer.model.rejection import RejectCode, Rejection
+from customers.importer.model.results import Outcome
 from customers.importer.model.valid_row import IDENTITY_PREFIX, ValidRow
 
 # One PayNow call may not use the whole invocation: past this, back off at the engine level.
@@ -50,7 +51,18 @@ class DeadlineReachedError(Exception):
 class ChunkResult:
     counts: Counts = field(default_factory=Counts)
     rejections: list[Rejection] = field(default_factory=list)
+    # line -> (outcome, PayNow customer id) for every row not rejected
+    outcomes: dict[int, tuple[Outcome, str]] = field(default_factory=dict)
     calls: int = 0
+
+    def settled(self, row: ValidRow, outcome: Outcome, customer_id: str) -> None:
+        self.outcomes[row.line] = (outcome, customer_id)
+        if outcome is Outcome.CREATED:
+            self.counts.created += 1
+        elif outcome is Outcome.EXISTING:
+            self.counts.existing += 1
+        else:
+            self.counts.updated += 1
 
 
 def _parse_time(text: str) -> datetime | None:
@@ -136,10 +148,17 @@ class ChunkSender:
     ) -> list[ValidRow]:
         """Count the rows the response shows as created; return those it does not show."""
         by_identity = {
-            IDENTITY_PREFIX[key] + value for customer in created for key, value in _identities_of(customer)
+            IDENTITY_PREFIX[key] + value: customer.id
+            for customer in created
+            for key, value in _identities_of(customer)
         }
-        unmatched = [row for row in rows if not any(k in by_identity for k in row.identity_keys)]
-        result.counts.created += len(rows) - len(unmatched)
+        unmatched: list[ValidRow] = []
+        for row in rows:
+            customer_id = next((by_identity[k] for k in row.identity_keys if k in by_identity), None)
+            if customer_id is None:
+                unmatched.append(row)
+            else:
+                result.settled(row, Outcome.CREATED, customer_id)
         return unmatched
 
     def _isolate(
@@ -196,7 +215,7 @@ class ChunkSender:
             elif isinstance(found, str):
                 self._reject(row, RejectCode.CONFLICT, found, result)
             elif self._is_ours(found):
-                result.counts.created += 1
+                result.settled(row, Outcome.CREATED, found.id)
             else:
                 self._existing(row, found, result, deadline)
         return missing
@@ -208,7 +227,7 @@ class ChunkSender:
     def _existing(self, row: ValidRow, customer: Customer, result: ChunkResult, deadline: Deadline) -> None:
         changes = {k: v for k, v in row.body.items() if k in ("name", "metadata")}
         if self._mode is ExistingMode.SKIP or not changes:
-            result.counts.existing += 1
+            result.settled(row, Outcome.EXISTING, customer.id)
             return
         try:
             result.calls += 1
@@ -229,7 +248,7 @@ class ChunkSender:
                 result,
             )
             return
-        result.counts.updated += 1
+        result.settled(row, Outcome.UPDATED, customer.id)
 
     def _lookup(self, row: ValidRow, deadline: Deadline) -> Customer | str | None:
         """The one customer holding the row's identities, None, or a conflict explanation."""

@@ -11,9 +11,10 @@ from typing import Any, Protocol
 from customers.common.deadline import Deadline
 from customers.common.ports import CustomersApi
 from customers.importer.config import ExistingMode, ImportConfig
-from customers.importer.engine import ImportEngine, RunOutcome
+from customers.importer.engine import RESULTS_PARTS, ImportEngine, RunOutcome
 from customers.importer.model.counts import Counts
 from customers.importer.model.rejection import reject_header
+from customers.importer.model.results import results_header
 from customers.importer.model.state import ImportState, ImportStatus
 from customers.importer.model.summary import Summary
 from customers.importer.ports import (
@@ -34,6 +35,7 @@ IMPORT_COMPLETED = "Import Completed"
 IMPORT_FAILED = "Import Failed"
 SUMMARY_NAME = "summary.json"
 REJECTED_NAME = "rejected.csv"
+RESULTS_NAME = "results.csv"
 ERROR_CHARS = 2000
 
 
@@ -204,7 +206,9 @@ class ImportService:
             state.error = state.error[:ERROR_CHARS] + "..."
         state.finished_at = datetime.now(UTC).isoformat()
         summary = self._summary(state, prefix)
-        self._reports.compose(prefix, REJECTED_NAME, reject_header(state.header or []))
+        delimiter = state.delimiter or ","
+        self._reports.compose(prefix, REJECTED_NAME, reject_header(state.header or [], delimiter))
+        self._reports.compose(prefix, RESULTS_NAME, results_header(delimiter), part_set=RESULTS_PARTS)
         self._reports.put_json(prefix, SUMMARY_NAME, summary.model_dump(mode="json"))
         state.summary = summary.model_dump(mode="json")
         # Record the outcome before publishing it: a failed write (or a crash) before this point
@@ -212,6 +216,7 @@ class ImportService:
         state.announce_pending = self._events is not None
         self._checkpoints.save(state, owner=owner, lease_seconds=self._config.lease_seconds)
         self._reports.discard_parts(prefix)
+        self._reports.discard_parts(prefix, part_set=RESULTS_PARTS)
         if self._metrics is not None:
             self._metrics.add_metric(name=f"Import{status.value.capitalize()}", unit="Count", value=1)
         logger.info("import finished", extra={"import_id": state.import_id, "status": status.value})
@@ -256,6 +261,7 @@ class ImportService:
             elapsed_seconds=round(seconds, 3),
             rows_per_second=round(state.counts.total / seconds, 1) if seconds > 0 else 0.0,
             rejected_report=self._reports.location(prefix, REJECTED_NAME),
+            results_report=self._reports.location(prefix, RESULTS_NAME),
             summary_report=self._reports.location(prefix, SUMMARY_NAME),
         )
 

@@ -29,4 +29,5 @@ class Summary(BaseModel):
     elapsed_seconds: float = 0.0
     rows_per_second: float = 0.0
     rejected_report: str | None = None
+    results_report: str | None = None  # one line per data row: outcome and PayNow customer id
     summary_report: str | None = None
