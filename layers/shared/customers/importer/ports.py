@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, runtime_checkable
 
 from customers.importer.model.state import ImportState
+
+if TYPE_CHECKING:
+    from paynow.models import Customer
+
+    from customers.common.deadline import Deadline
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,3 +101,19 @@ class Continuer(Protocol):
 
 class EventPublisher(Protocol):
     def publish(self, detail_type: str, detail: Mapping[str, Any]) -> None: ...
+
+
+@runtime_checkable
+class CustomerListing(Protocol):
+    """Listing customers in id order (``paynow.client.PayNowClient`` has it): reconciliation walks the
+    customers an ambiguous call may have created instead of looking each row up."""
+
+    def list_customers(
+        self,
+        limit: int = 25,
+        *,
+        after: str | None = None,
+        before: str | None = None,
+        asc: bool = False,
+        deadline: Deadline | None = None,
+    ) -> list[Customer]: ...

@@ -21,6 +21,7 @@ from customers.importer.ports import (
     BusyError,
     CheckpointStore,
     Continuer,
+    CustomerListing,
     EventPublisher,
     ObjectSource,
     ObjectVersion,
@@ -102,7 +103,10 @@ class ImportService:
         sender = None
         if self._api is not None and not config.dry_run:
             sender = ChunkSender(
-                self._api, mode=ExistingMode(state.existing_mode), import_started=_parse(state.started_at)
+                self._api,
+                mode=ExistingMode(state.existing_mode),
+                import_started=_parse(state.started_at),
+                listing=self._api if isinstance(self._api, CustomerListing) else None,
             )
         engine = ImportEngine(
             source=self._source,
