@@ -6,8 +6,11 @@
     interleaved attempts, best of each side; every attempt's ratio is printed as well).
 (c) peak RSS of a dry-run validate of 1M rows, and of 2,000 invalid 100 KB rows, against 1k rows, each in
     its own subprocess.
+(d) 20,000 rows at the same rate and latency with 5 % of bulk calls failing ambiguously (commit then
+    500, plain 500, timeout after commit) and clean: fraction of the ceiling, calls per failed chunk,
+    duplicates, lost rows.
 
-    .venv/bin/python bench/import_bench.py [a|b|c ...]
+    .venv/bin/python bench/import_bench.py [a|b|c|d ...]
 """
 
 from __future__ import annotations
@@ -85,6 +88,71 @@ def bench_a(tmp: Path, rows: int = 100_000, concurrency: int = 6) -> None:
     )
 
 
+AMBIGUOUS = {
+    "clean": {},
+    "commit-then-500": {"commit_then_fail": "500", "commit_then_fail_rate": 0.05},
+    "plain 500": {"error_rate": 0.05},
+    "timeout after commit": {"commit_then_fail": "timeout", "commit_then_fail_rate": 0.05, "hang_s": 3.0},
+}
+
+
+def bench_d(tmp: Path, rows: int = 20_000, concurrency: int = 6) -> None:
+    """5 % of bulk calls failing ambiguously: fraction of the ceiling, PayNow calls per failed chunk,
+    duplicates and lost rows, one run per kind of failure."""
+    import httpx
+    from paynow_emulator import Faults, PayNowEmulator
+    from paynow_emulator.faults import RateLimit
+    from paynow_emulator.server import BackgroundServer
+
+    path = write_csv(tmp / "d.csv", rows)
+    for label, extra in AMBIGUOUS.items():
+        emu = PayNowEmulator()
+        emu.faults = Faults(
+            latency_s=LATENCY,
+            rate_limit=RateLimit(per_second=RATE, burst=int(RATE)),
+            operations=frozenset({"bulk"}),
+            seed=7,
+            **extra,  # type: ignore[arg-type]
+        )
+        with BackgroundServer(emu) as server:
+            client = PayNowClient(
+                emu.store_id, emu.api_key, base_url=server.url, timeout=httpx.Timeout(10.0, read=1.5)
+            )
+            service = ImportService(
+                source=LocalFileSource(path),
+                reports=DirectoryReportStore(tmp / f"reports-d-{uuid.uuid4().hex}"),
+                checkpoints=MemoryCheckpointStore(),
+                api=client,
+                events=None,
+                continuer=None,
+                config=ImportConfig(reports_prefix="", incoming_prefix="", concurrency=concurrency),
+            )
+            started = time.perf_counter()
+            summary = service.handle(
+                ImportRequest(bucket="bench", key="d.csv"), deadline=Deadline.after(3600), owner="bench"
+            )
+            elapsed = time.perf_counter() - started
+            client.close()
+        requests = emu.inspect.requests
+        calls = [r for r in requests if r.fault != "rate_limit"]
+        failed = sum(1 for r in calls if r.operation == "bulk" and r.fault is not None)
+        chunks = -(-rows // 200)
+        held: dict[str, int] = {}
+        for customer in emu.inspect.customers():
+            held[customer["steam_id"]] = held.get(customer["steam_id"], 0) + 1
+        duplicates = sum(n - 1 for n in held.values())
+        lost = rows - len(held)
+        per_failed = (len(calls) - (chunks - failed)) / failed if failed else 0.0
+        rate = summary.counts.created / elapsed
+        print(
+            f"(d) {label}: {rows} rows in {elapsed:.1f}s = {rate:.0f} rows/s = {rate / CEILING:.3f} of "
+            f"{CEILING:.0f}; {failed} failed bulk calls; PayNow calls {len(calls)} "
+            f"({len(calls) / chunks:.2f} per chunk, {per_failed:.1f} per failed chunk); "
+            f"{len(requests) - len(calls)} answered 429; duplicates {duplicates}, lost {lost}; "
+            f"status {summary.status.value}, created {summary.counts.created}"
+        )
+
+
 def bench_b(tmp: Path, rows: int = 200_000, attempts: int = 3) -> None:
     """Interleaved attempts, best of each side: on a shared machine a single pass mostly measures
     whoever else was busy at that moment. Every attempt's ratio is printed too."""
@@ -160,14 +228,14 @@ def main(argv: list[str]) -> None:
     if argv[:1] == ["--child-rss"]:
         child_rss(argv[1])
         return
-    which = argv or ["a", "b", "c"]
+    which = argv or ["a", "b", "c", "d"]
     with tempfile.TemporaryDirectory() as directory:
         tmp = Path(directory)
         for name in which:
             # Each part starts clean: (a) leaves a few hundred thousand dead objects (emulator state,
             # HTTP machinery) whose collection would otherwise land inside (b)'s timings.
             gc.collect()
-            {"a": bench_a, "b": bench_b, "c": bench_c}[name](tmp)
+            {"a": bench_a, "b": bench_b, "c": bench_c, "d": bench_d}[name](tmp)
 
 
 if __name__ == "__main__":

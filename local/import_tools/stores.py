@@ -47,7 +47,7 @@ class DirectoryReportStore:
 
     def put_part(self, prefix: str, seq: int, data: bytes, *, part_set: str = "parts") -> None:
         parts = self._dir(prefix) / part_set
-        parts.mkdir(exist_ok=True)
+        parts.mkdir(parents=True, exist_ok=True)
         (parts / f"{seq:09d}.csv").write_bytes(data)
 
     def compose(self, prefix: str, name: str, header: bytes, *, part_set: str = "parts") -> str:

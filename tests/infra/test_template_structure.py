@@ -308,7 +308,8 @@ def test_reports_can_never_trigger_an_import(
         "LambdaConfigurations"
     ]["Fn::If"][1]
     rules = {rule["Name"]: rule["Value"] for rule in notification["Filter"]["S3Key"]["Rules"]}
-    assert rules == {"prefix": incoming, "suffix": ".csv"}
+    # The function answers every object under the prefix, whatever its name's letter case or type.
+    assert rules == {"prefix": incoming}
 
 
 def test_exactly_one_import_trigger_per_setting(template: dict[str, Any], resources: dict[str, Any]) -> None:
@@ -327,7 +328,7 @@ def test_exactly_one_import_trigger_per_setting(template: dict[str, Any], resour
         "detail-type": ["Object Created"],
         "detail": {
             "bucket": {"name": [_ref("ImportBucket")]},
-            "object": {"key": [{"wildcard": "incoming/*.csv"}]},
+            "object": {"key": [{"prefix": "incoming/"}]},
         },
     }
     assert rule["Properties"]["Targets"] == [

@@ -29,7 +29,13 @@ from customers.importer.model.state import ImportState
 from customers.importer.model.valid_row import ValidRow
 from customers.importer.ports import CheckpointStore, ObjectSource, ObjectVersion, ReportStore
 from customers.importer.reading.columns import IDENTIFIER_COLUMNS, HeaderError, map_header, shown_columns
-from customers.importer.reading.csvreader import CsvFileError, Position, RecordReader, read_header
+from customers.importer.reading.csvreader import (
+    CsvFileError,
+    Position,
+    RecordReader,
+    name_problem,
+    read_header,
+)
 from customers.importer.reading.rows import RowValidator
 from customers.importer.reading.seen import SeenIdentities
 from customers.importer.sending import ChunkSender, DeadlineReachedError
@@ -42,7 +48,8 @@ MAX_SEGMENT_RECORDS = 2000
 # rejected without keeping its cells, so wide rows cannot exhaust memory.
 MAX_ROW_CHARS = 64 << 10
 # Results and rejected parts are separate part sets of the report store.
-RESULTS_PARTS = "results-parts"
+# Under a "parts" folder like the rejected rows' parts, so the same permissions and expiry cover both.
+RESULTS_PARTS = "results/parts"
 # A rejected row's identifier cells are repeated in the results file up to this length.
 ID_CHARS = 100
 # Segments are also cut by the characters they hold, so the rows kept for a report stay bounded.
@@ -106,6 +113,10 @@ class ImportEngine:
         run = _Run(state=state, deadline=deadline)
         self._size = version.size
         if state.header is None:
+            problem = name_problem(version.key)
+            if problem is not None:
+                state.error = problem
+                return RunOutcome.REJECTED
             try:
                 with self._source.open(version, 0) as stream:
                     header = read_header(stream)

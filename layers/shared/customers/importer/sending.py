@@ -225,24 +225,27 @@ class ChunkSender:
     def _reconcile(self, rows: list[ValidRow], result: ChunkResult, deadline: Deadline) -> list[ValidRow]:
         """Account for the rows already in PayNow; return the ones that are not (to send again).
 
-        The cheap path, a few calls instead of one per row: look up the first and the last row. Neither
-        there: the call committed nothing, and every row is returned to be sent again (should PayNow
-        have committed part of it after all, or commit it late, the resend answers 409 for exactly
-        those rows and they are looked up, so nothing is created twice). Either there: the customers
-        of that call are listed in id order from the one found (flake ids follow creation, on
-        PayNow's clock, so ours does not matter) and matched by identifier; rows the walk does not
-        settle are looked up one by one.
+        The cheap path, a few calls instead of one per row: look up the first row, and if it is not
+        in PayNow the last one. Neither there: the call committed nothing, and every row is returned
+        to be sent again (should PayNow have committed part of it after all, or commit it late, the
+        resend answers 409 for exactly those rows and they are looked up, so nothing is created
+        twice). One there: the customers created from it on are listed in id order (flake ids follow
+        creation on PayNow's clock, so ours does not matter) and matched by identifier; rows the walk
+        does not settle are looked up one by one.
         """
         if self._listing is None or len(rows) <= PROBES:
             return self._lookup_each(rows, result, deadline)
-        ends = [rows[0], rows[-1]]
-        missing = self._lookup_each(ends, result, deadline)
-        anchors = [c for row in ends if row not in missing and (c := result.customer_of(row)) is not None]
-        middle = rows[1:-1]
-        if not anchors:
-            return [*ends, *middle]
-        unmatched = self._walk(middle, min(int(c) for c in anchors), result, deadline)
-        return [*missing, *self._lookup_each(unmatched, result, deadline)]
+        for probe in (0, len(rows) - 1):
+            if self._lookup_each([rows[probe]], result, deadline):
+                continue  # not in PayNow: try the other end
+            anchor = result.customer_of(rows[probe])
+            # Found at the first row: the rest follows it. Found at the last: the first was missing.
+            rest, earlier = (rows[1:], []) if probe == 0 else (rows[1:-1], rows[:1])
+            if anchor is None:  # the row was rejected (identifiers held by different customers)
+                return [*earlier, *self._lookup_each(rest, result, deadline)]
+            unmatched = self._walk(rest, int(anchor), result, deadline)
+            return [*earlier, *self._lookup_each(unmatched, result, deadline)]
+        return rows
 
     def _walk(
         self, rows: list[ValidRow], anchor: int, result: ChunkResult, deadline: Deadline

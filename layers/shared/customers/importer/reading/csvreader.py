@@ -95,9 +95,39 @@ class _Lines:
             return raw.decode("cp1252", errors="replace")
 
 
+# Names the importer reads as text (any letter case); the content decides whether it is a usable CSV.
+TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+_SAVE_AS_CSV = "save it as 'CSV UTF-8' in your spreadsheet (File > Save As) and upload the .csv file"
+_KNOWN_OTHERS = {
+    ".xlsx": "an Excel workbook",
+    ".xlsm": "an Excel workbook",
+    ".xls": "an Excel workbook",
+    ".numbers": "a Numbers spreadsheet",
+    ".ods": "an OpenDocument spreadsheet",
+    ".json": "a JSON file",
+    ".zip": "a zip archive",
+    ".gz": "a compressed file",
+}
+# Workbooks are zip (xlsx, numbers, ods) or OLE (xls) containers.
+_CONTAINER_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+
+
+def name_problem(key: str) -> str | None:
+    """Why an object of this name is not imported (None: read it). Case never matters."""
+    name = key.rsplit("/", 1)[-1]
+    lowered = name.lower()
+    if lowered.endswith(TEXT_SUFFIXES):
+        return None
+    suffix = "." + lowered.rsplit(".", 1)[-1] if "." in lowered else ""
+    kind = _KNOWN_OTHERS.get(suffix, f"a {suffix} file" if suffix else "a file without extension")
+    return f"{name[:100]!r} is {kind}, not CSV: {_SAVE_AS_CSV}"
+
+
 def read_header(stream: BinaryIO) -> Header:
     """Read the header record from the start of the file: BOM, delimiter and column names."""
     first = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
+    if first.startswith(_CONTAINER_MAGIC):
+        raise CsvFileError(f"the file is a spreadsheet workbook, not CSV: {_SAVE_AS_CSV}")
     if first[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(first) >= 2 and b"\x00" in first):
         raise CsvFileError(
             "the file is UTF-16; save it as 'CSV UTF-8' (or Windows-1252 CSV) and upload again"
