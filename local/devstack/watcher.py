@@ -172,6 +172,31 @@ class ReportMirror:
                 partial.replace(target)
                 self._etags[key] = etag
                 self.console.line(f"report s3://{self.bucket}/{key} -> {target}")
+                if target.name == "summary.json":
+                    self.console.line(progress_line(target))
+
+
+def progress_line(summary_path: Path) -> str:
+    """One console line on where an import stands, from its (running or final) summary.json."""
+    try:
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        counts = summary["counts"]
+        done = ", ".join(
+            f"{counts[k]:,} {k}" for k in ("created", "existing", "updated", "rejected") if counts.get(k)
+        )
+        line = f"import {summary['key']}: {summary['status']}, {counts['total']:,} rows" + (
+            f" ({done})" if done else ""
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return f"import summary {summary_path.name} unreadable: {exc}"
+    progress = summary.get("progress")
+    if summary["status"] == "running" and isinstance(progress, dict):
+        line += f", {progress.get('percent', 0)}% of the file, {progress.get('rows_per_second', 0):,} rows/s"
+        if progress.get("seconds_left") is not None:
+            line += f", about {progress['seconds_left']:.0f} s left"
+    elif summary.get("error"):
+        line += f": {summary['error']}"
+    return line
 
 
 class EventLog:

@@ -184,3 +184,21 @@ def test_report_mirror_never_writes_outside_its_folder(
         "mirror/ok/summary.json"
     ]
     assert "not mirrored" in console.text
+
+
+def test_import_progress_is_shown_on_the_console(
+    tmp_path: Path, aws: Aws, bucket: str, console: CapturedConsole
+) -> None:
+    mirror = ReportMirror(aws, bucket=bucket, prefix="reports/", folder=tmp_path, console=console)
+    running = {
+        "key": "incoming/big.csv",
+        "status": "running",
+        "counts": {"total": 12000, "created": 11900, "rejected": 100},
+        "progress": {"percent": 45.5, "rows_per_second": 3900.0, "seconds_left": 3.6},
+    }
+    aws.s3.put_object(Bucket=bucket, Key="reports/big.csv/v/summary.json", Body=json.dumps(running).encode())
+    mirror.sync()
+    assert (
+        "import incoming/big.csv: running, 12,000 rows (11,900 created, 100 rejected), 45.5% of the file, "
+        "3,900.0 rows/s, about 4 s left" in console.text
+    )

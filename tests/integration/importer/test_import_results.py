@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 from customers.importer.config import ExistingMode
@@ -85,3 +86,32 @@ def test_a_resumed_import_still_has_exactly_one_result_per_row(import_stack: Imp
     assert all(r[2] for r in results if r[1] == "created")
     assert len({r[2] for r in results if r[1] == "created"}) == 1199
     assert results[700][1] == "rejected"
+
+
+def test_a_running_summary_shows_progress_while_the_import_runs(
+    import_stack: ImportStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("customers.importer.service.PROGRESS_SECONDS", 0.0)
+    import_stack.put("incoming/progress.csv", csv_text(["steam_id"], [[steam(i)] for i in range(1, 2001)]))
+    seen: list[dict[str, object]] = []
+    key = "reports/progress.csv/"
+
+    def read_summary(_: object) -> None:
+        listed = import_stack.s3.list_objects_v2(Bucket=BUCKET, Prefix=key).get("Contents", [])
+        for item in listed:
+            if item["Key"].endswith("summary.json"):
+                seen.append(
+                    json.loads(import_stack.s3.get_object(Bucket=BUCKET, Key=item["Key"])["Body"].read())
+                )
+
+    summary = import_stack.run("incoming/progress.csv", concurrency=2, on_checkpoint=read_summary)
+    running = [s for s in seen if s["status"] == "running"]
+    assert running
+    last = running[-1]
+    progress = last["progress"]
+    assert isinstance(progress, dict)
+    assert 0 < progress["percent"] < 100
+    assert 0 < progress["bytes_read"] < progress["bytes_total"]
+    assert 0 < last["counts"]["total"] < 2000  # type: ignore[index]
+    assert last["hops"] == 1
+    assert import_stack.summary_object(summary)["status"] == "completed"

@@ -134,11 +134,7 @@ def test_an_unclosed_quote_past_the_field_limit_stops_reading_instead_of_resynci
 def test_an_over_long_line_stops_reading_where_certainty_ends(cut_inside_quote: bool) -> None:
     opener = b'2,"quoted\n' if cut_inside_quote else b""
     data = (
-        b"steam_id,name\n1,Ann\n"
-        + opener
-        + b"3,"
-        + b"z" * (csvreader.MAX_LINE_BYTES + 10)
-        + b"\n4,after\n"
+        b"steam_id,name\n1,Ann\n" + opener + b"3," + b"z" * (csvreader.MAX_LINE_BYTES + 10) + b"\n4,after\n"
     )
     records, reader = _records(data)
     lines = [(line, fields) for line, fields, _ in records]

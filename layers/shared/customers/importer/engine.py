@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -95,8 +95,10 @@ class ImportEngine:
         sender: ChunkSender | None,
         owner: str,
         options: ImportConfig,
+        on_progress: Callable[[ImportState], None] | None = None,
     ) -> None:
         self._source = source
+        self._on_progress = on_progress
         self._reports = reports
         self._checkpoints = checkpoints
         self._sender = sender
@@ -432,6 +434,8 @@ class ImportEngine:
             self._options.on_checkpoint(state)
         if self._options.progress is not None:
             self._options.progress(state)
+        if self._on_progress is not None:
+            self._on_progress(state)
         now = time.monotonic()
         if now - run.last_progress_log >= PROGRESS_LOG_SECONDS:
             run.last_progress_log = now

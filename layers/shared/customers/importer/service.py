@@ -16,7 +16,7 @@ from customers.importer.model.counts import Counts
 from customers.importer.model.rejection import reject_header
 from customers.importer.model.results import results_header
 from customers.importer.model.state import ImportState, ImportStatus
-from customers.importer.model.summary import Summary
+from customers.importer.model.summary import Progress, Summary
 from customers.importer.ports import (
     BusyError,
     CheckpointStore,
@@ -38,6 +38,8 @@ SUMMARY_NAME = "summary.json"
 REJECTED_NAME = "rejected.csv"
 RESULTS_NAME = "results.csv"
 ERROR_CHARS = 2000
+# The running summary.json is rewritten at a checkpoint at most this often (each write is an S3 PUT).
+PROGRESS_SECONDS = 5.0
 
 
 class MetricsSink(Protocol):
@@ -108,6 +110,7 @@ class ImportService:
                 import_started=_parse(state.started_at),
                 listing=self._api if isinstance(self._api, CustomerListing) else None,
             )
+        progress = _ProgressWriter(self, prefix, started)
         engine = ImportEngine(
             source=self._source,
             reports=self._reports,
@@ -115,6 +118,7 @@ class ImportService:
             sender=sender,
             owner=owner,
             options=config,
+            on_progress=progress.checkpointed,
         )
         outcome = engine.run(version, state, prefix, deadline)
         state.active_seconds += time.monotonic() - started
@@ -269,6 +273,27 @@ class ImportService:
             summary_report=self._reports.location(prefix, SUMMARY_NAME),
         )
 
+    def write_progress(self, state: ImportState, prefix: str, seconds: float) -> None:
+        """The ``running`` summary.json, with where the import stands, and the progress metric."""
+        summary = self._summary(state, prefix)
+        rate = state.counts.total / seconds if seconds > 0 else 0.0
+        done = state.offset / state.size if state.size else 0.0
+        left = None
+        if 0 < done < 1 and seconds > 0:
+            left = round(seconds * (1 - done) / done, 1)
+        summary.elapsed_seconds = round(seconds, 3)
+        summary.rows_per_second = round(rate, 1)
+        summary.progress = Progress(
+            bytes_read=state.offset,
+            bytes_total=state.size,
+            percent=round(100 * done, 1),
+            rows_per_second=round(rate, 1),
+            seconds_left=left,
+        )
+        self._reports.put_json(prefix, SUMMARY_NAME, summary.model_dump(mode="json", exclude_none=True))
+        if self._metrics is not None:
+            self._metrics.add_metric(name="ImportProgressPercent", unit="Percent", value=round(100 * done, 1))
+
     def _emit(self, counts: Counts, before: Counts) -> None:
         if self._metrics is None:
             return
@@ -280,3 +305,20 @@ class ImportService:
 
 def _parse(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+class _ProgressWriter:
+    """Writes the running summary at checkpoints: the first one of a hop, then every few seconds."""
+
+    def __init__(self, service: ImportService, prefix: str, started: float) -> None:
+        self._service = service
+        self._prefix = prefix
+        self._started = started
+        self._last: float | None = None
+
+    def checkpointed(self, state: ImportState) -> None:
+        now = time.monotonic()
+        if self._last is not None and now - self._last < PROGRESS_SECONDS:
+            return
+        self._last = now
+        self._service.write_progress(state, self._prefix, state.active_seconds + now - self._started)

@@ -8,6 +8,16 @@ from customers.importer.model.counts import Counts
 from customers.importer.model.state import ImportStatus
 
 
+class Progress(BaseModel):
+    """Where a running import stands (refreshed at checkpoints while the status is ``running``)."""
+
+    bytes_read: int
+    bytes_total: int
+    percent: float
+    rows_per_second: float
+    seconds_left: float | None = None
+
+
 class Summary(BaseModel):
     """The summary JSON. ``counts`` always satisfies created+existing+updated+rejected+duplicates=total."""
 
@@ -29,5 +39,6 @@ class Summary(BaseModel):
     elapsed_seconds: float = 0.0
     rows_per_second: float = 0.0
     rejected_report: str | None = None
+    progress: Progress | None = None
     results_report: str | None = None  # one line per data row: outcome and PayNow customer id
     summary_report: str | None = None
