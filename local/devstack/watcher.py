@@ -85,14 +85,26 @@ def apply_input(event: Mapping[str, Any], input_json: str | None, input_path: st
 class DropWatcher:
     """Uploads files dropped into a folder to the import bucket, then moves them to ``uploaded/``.
 
-    A file is uploaded once its size and mtime held still for one interval, so a copy in progress
-    is not uploaded half-written.
+    A file is uploaded once its size and mtime held still across two reads at least ``settle_s``
+    apart, so a copy in progress, or a writer that pauses, is not uploaded half-written. Temporary
+    names (``*.part``, ``*.tmp``, ``*.crdownload``, ``~$*`` Office lock files, dotfiles) are never
+    uploaded: write under such a name, then rename into place.
     """
 
     IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", "~")
+    IGNORED_PREFIXES = (".", "~$")
 
     def __init__(
-        self, folder: Path, aws: Aws, *, bucket: str, prefix: str, console: Console, interval_s: float = 0.5
+        self,
+        folder: Path,
+        aws: Aws,
+        *,
+        bucket: str,
+        prefix: str,
+        console: Console,
+        interval_s: float = 0.5,
+        settle_s: float = 3.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.folder = folder
         self.uploaded = folder / "uploaded"
@@ -100,18 +112,32 @@ class DropWatcher:
         self.bucket = bucket
         self.prefix = prefix
         self.console = console
-        self._seen: dict[Path, tuple[int, int]] = {}
+        self.settle_s = settle_s
+        self._clock = clock
+        # path -> (size, mtime) and when that signature was first seen
+        self._seen: dict[Path, tuple[tuple[int, int], float]] = {}
         self.loop = Loop("drop-folder", self.scan, interval_s, console)
 
+    def _ignored(self, path: Path) -> bool:
+        name = path.name.lower()
+        return (
+            not path.is_file()
+            or name.startswith(self.IGNORED_PREFIXES)
+            or name.endswith(self.IGNORED_SUFFIXES)
+        )
+
     def scan(self) -> None:
-        current: dict[Path, tuple[int, int]] = {}
+        now = self._clock()
+        current: dict[Path, tuple[tuple[int, int], float]] = {}
         for path in sorted(self.folder.iterdir()):
-            if not path.is_file() or path.name.startswith(".") or path.name.endswith(self.IGNORED_SUFFIXES):
+            if self._ignored(path):
                 continue
             stat = path.stat()
-            current[path] = (stat.st_size, stat.st_mtime_ns)
-        for path, signature in current.items():
-            if self._seen.get(path) == signature:
+            signature = (stat.st_size, stat.st_mtime_ns)
+            previous = self._seen.get(path)
+            since = previous[1] if previous is not None and previous[0] == signature else now
+            current[path] = (signature, since)
+            if previous is not None and previous[0] == signature and now - since >= self.settle_s:
                 self._upload(path)
         self._seen = {p: s for p, s in current.items() if p.exists()}
 
