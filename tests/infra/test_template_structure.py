@@ -32,6 +32,7 @@ FUNCTION_ENV = {
         "REPORTS_PREFIX",
         "IMPORT_EXISTING_MODE",
         "IMPORT_CONCURRENCY",
+        "IMPORT_MAX_REQUESTS_PER_SECOND",
     },
 }
 TRUSTED_ROUTES = {
@@ -293,6 +294,7 @@ def test_import_function_limits_retries_and_dead_letters(
     variables = importer["Environment"]["Variables"]
     assert variables["IMPORT_EXISTING_MODE"] == _ref("ImportExistingMode")
     assert variables["IMPORT_CONCURRENCY"] == _ref("ImportConcurrency")
+    assert variables["IMPORT_MAX_REQUESTS_PER_SECOND"] == _ref("ImportMaxRequestsPerSecond")
 
 
 def test_reports_can_never_trigger_an_import(

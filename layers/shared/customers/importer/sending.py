@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TypeVar
 
 from paynow.errors import (
@@ -36,6 +37,7 @@ from customers.importer.model.counts import Counts
 from customers.importer.model.rejection import RejectCode, Rejection
 from customers.importer.model.results import Outcome
 from customers.importer.model.valid_row import IDENTITY_PREFIX, ValidRow
+from customers.importer.pacing import Pacer
 from customers.importer.ports import CustomerListing
 
 # One PayNow call may not use the whole invocation: past this, back off at the engine level.
@@ -99,8 +101,11 @@ class ChunkSender:
         sleep: Callable[[float], None] = time.sleep,
         max_backoff: float = 5.0,
         listing: CustomerListing | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self._api = api
+        # Every PayNow call of the import goes through one pacer (a pass-through one when not given).
+        self._pacer = pacer or Pacer(1 << 16)
         # Without a listing, reconciliation looks every row up.
         self._listing = listing
         self._mode = mode
@@ -127,8 +132,12 @@ class ChunkSender:
                 raise DeadlineReachedError
             try:
                 result.calls += 1
-                created = self._api.bulk_create_customers(
-                    [row.upsert() for row in rows], deadline=self._call_deadline(deadline)
+                created = self._pacer.call(
+                    partial(
+                        self._api.bulk_create_customers,
+                        [row.upsert() for row in rows],
+                        deadline=self._call_deadline(deadline),
+                    )
                 )
             except (ConflictError, ValidationError) as exc:
                 rows = self._isolate(rows, exc, result, deadline)
@@ -263,7 +272,7 @@ class ChunkSender:
                     WALK_PAGE_SIZE, after=cursor, asc=True, deadline=self._call_deadline(deadline)
                 )
 
-            page = self._read(page_after, deadline)
+            page = self._idempotent(page_after, deadline)
             result.calls += 1
             for customer in page:
                 for lookup_key, value in _identities_of(customer):
@@ -321,8 +330,10 @@ class ChunkSender:
             return
         try:
             result.calls += 1
-            self._api.update_customer(
-                customer.id, CustomerUpsert(**changes), deadline=self._call_deadline(deadline)
+            body = CustomerUpsert(**changes)
+            self._idempotent(
+                partial(self._api.update_customer, customer.id, body, deadline=self._call_deadline(deadline)),
+                deadline,
             )
         except (ConflictError, ValidationError) as exc:
             self._reject(
@@ -356,16 +367,16 @@ class ChunkSender:
         return next(iter(found.values()))
 
     def _lookup_one(self, key: LookupKey, value: str, deadline: Deadline) -> Customer | None:
-        return self._read(
+        return self._idempotent(
             lambda: self._api.lookup_customer(key, value, deadline=self._call_deadline(deadline)), deadline
         )
 
-    def _read(self, call: Callable[[], T], deadline: Deadline) -> T:
-        """A read, retried after any transient failure (reads are safe to repeat)."""
+    def _idempotent(self, call: Callable[[], T], deadline: Deadline) -> T:
+        """A read or a PATCH, retried after any transient failure (safe to repeat)."""
         failures = 0
         while True:
             try:
-                return call()
+                return self._pacer.call(call)
             except RateLimitedError as exc:
                 failures += 1
                 self._backoff(failures, deadline, exc.retry_after)

@@ -17,6 +17,7 @@ from customers.importer.model.rejection import reject_header
 from customers.importer.model.results import results_header
 from customers.importer.model.state import ImportState, ImportStatus
 from customers.importer.model.summary import Progress, Summary
+from customers.importer.pacing import Pacer
 from customers.importer.ports import (
     BusyError,
     CheckpointStore,
@@ -109,6 +110,7 @@ class ImportService:
                 mode=ExistingMode(state.existing_mode),
                 import_started=_parse(state.started_at),
                 listing=self._api if isinstance(self._api, CustomerListing) else None,
+                pacer=Pacer(config.concurrency, config.max_requests_per_second),
             )
         progress = _ProgressWriter(self, prefix, started)
         engine = ImportEngine(
