@@ -115,3 +115,30 @@ def test_a_running_summary_shows_progress_while_the_import_runs(
     assert 0 < last["counts"]["total"] < 2000  # type: ignore[index]
     assert last["hops"] == 1
     assert import_stack.summary_object(summary)["status"] == "completed"
+
+
+def test_merge_mode_keeps_stored_metadata_keys_the_csv_does_not_set(import_stack: ImportStack) -> None:
+    existing = import_stack.client.create_customer(
+        CustomerUpsert(steam_id=steam(2), name="Old", metadata={"crm": "c-17", "tier": "bronze"})
+    )
+    rows = [[steam(1), "New1", "gold"], [steam(2), "New2", "vip"]]
+    import_stack.put("incoming/merge.csv", csv_text(["steam_id", "name", "metadata.tier"], rows))
+    summary = import_stack.run("incoming/merge.csv", mode=ExistingMode.MERGE)
+    assert (summary.counts.created, summary.counts.updated) == (1, 1)
+    merged = import_stack.emu.inspect.customer(existing.id)
+    assert (merged["name"], merged["metadata"]) == ("New2", {"crm": "c-17", "tier": "vip"})
+
+
+def test_the_summary_says_in_one_line_what_happened_and_hides_dry_run_counts(
+    import_stack: ImportStack,
+) -> None:
+    import_stack.client.create_customer(CustomerUpsert(steam_id=steam(2)))
+    rows = [[steam(1)], [steam(2)], ["nope"], [steam(3)], [steam(1)]]
+    import_stack.put("incoming/message.csv", csv_text(["steam_id"], rows))
+    summary = import_stack.run("incoming/message.csv")
+    document = import_stack.summary_object(summary)
+    assert document["message"] == (
+        "2 created, 1 already existed, 1 rejected, 1 duplicates in the file — see rejected.csv"
+    )
+    assert "valid" not in document["counts"]
+    assert [e["detail"]["message"] for e in import_stack.events()] == [document["message"]]

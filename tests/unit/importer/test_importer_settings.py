@@ -37,7 +37,7 @@ def test_defaults_and_parsing() -> None:
     ("override", "message"),
     [
         ({"REPORTS_PREFIX": "incoming/reports/"}, "must not contain one another"),
-        ({"IMPORT_EXISTING_MODE": "merge"}, "IMPORT_EXISTING_MODE"),
+        ({"IMPORT_EXISTING_MODE": "replace"}, "IMPORT_EXISTING_MODE"),
         ({"IMPORT_CONCURRENCY": "0"}, "IMPORT_CONCURRENCY"),
         ({"IMPORT_MAX_REQUESTS_PER_SECOND": "-1"}, "IMPORT_MAX_REQUESTS_PER_SECOND"),
         ({"PAYNOW_STORE_ID": "store-1"}, "flake id"),

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 class ExistingMode(StrEnum):
     SKIP = "skip"
     UPDATE = "update"
+    MERGE = "merge"  # update, keeping stored metadata keys the CSV does not set
 
 
 @dataclass

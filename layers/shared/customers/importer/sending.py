@@ -325,6 +325,9 @@ class ChunkSender:
 
     def _existing(self, row: ValidRow, customer: Customer, result: ChunkResult, deadline: Deadline) -> None:
         changes = {k: v for k, v in row.body.items() if k in ("name", "metadata")}
+        if self._mode is ExistingMode.MERGE and "metadata" in changes:
+            # PATCH replaces the whole map: send the stored keys too, the CSV's winning on conflict.
+            changes["metadata"] = {**customer.metadata, **changes["metadata"]}
         if self._mode is ExistingMode.SKIP or not changes:
             result.settled(row, Outcome.EXISTING, customer.id)
             return

@@ -16,7 +16,7 @@ from customers.importer.model.counts import Counts
 from customers.importer.model.rejection import reject_header
 from customers.importer.model.results import results_header
 from customers.importer.model.state import ImportState, ImportStatus
-from customers.importer.model.summary import Progress, Summary
+from customers.importer.model.summary import Progress, Summary, message_for
 from customers.importer.pacing import Pacer
 from customers.importer.ports import (
     BusyError,
@@ -252,7 +252,7 @@ class ImportService:
         encoding = None
         if state.header is not None:
             encoding = "utf-8" if state.cp1252_lines == 0 else f"utf-8 with {state.cp1252_lines} cp1252 lines"
-        return Summary(
+        summary = Summary(
             import_id=state.import_id,
             bucket=state.bucket,
             key=state.key,
@@ -274,6 +274,8 @@ class ImportService:
             results_report=self._reports.location(prefix, RESULTS_NAME),
             summary_report=self._reports.location(prefix, SUMMARY_NAME),
         )
+        summary.message = message_for(summary)
+        return summary
 
     def write_progress(self, state: ImportState, prefix: str, seconds: float) -> None:
         """The ``running`` summary.json, with where the import stands, and the progress metric."""
