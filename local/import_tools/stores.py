@@ -121,7 +121,9 @@ class MemoryCheckpointStore:
         self._lock = threading.Lock()
         self.saves = 0
 
-    def acquire(self, state: ImportState, *, owner: str, lease_seconds: float) -> ImportState:
+    def acquire(
+        self, state: ImportState, *, owner: str, lease_seconds: float, reopen_failed: bool = False
+    ) -> ImportState:
         now = self._clock()
         with self._lock:
             current = self.items.get(state.import_id)
@@ -130,7 +132,7 @@ class MemoryCheckpointStore:
                 return state.model_copy(deep=True)
             holder, lease_until, raw = current
             stored = ImportState.model_validate_json(raw)
-            if stored.status is not ImportStatus.RUNNING and not stored.announce_pending:
+            if _finished(stored, reopen_failed):
                 return stored
             if holder != owner and lease_until > now:
                 raise BusyError(lease_until, stored)
@@ -147,3 +149,10 @@ class MemoryCheckpointStore:
 
     def load(self, import_id: str) -> ImportState:
         return ImportState.model_validate_json(self.items[import_id][2])
+
+
+def _finished(stored: ImportState, reopen_failed: bool) -> bool:
+    """Done with: returned as is, without its lease (unless its event or a resume is still due)."""
+    if stored.status is ImportStatus.RUNNING or stored.announce_pending:
+        return False
+    return not (reopen_failed and stored.status is ImportStatus.FAILED)

@@ -13,7 +13,6 @@ from customers.importer.config import ImportConfig
 from customers.importer.model.request import ImportRequest
 from customers.importer.model.state import ImportState, ImportStatus
 from customers.importer.model.summary import Summary
-from customers.importer.ports import LeaseLostError
 from customers.importer.service import IMPORT_COMPLETED, IMPORT_FAILED, ImportService
 from customers.importer.triggers import parse_event
 from import_tools.stores import MemoryCheckpointStore, MemoryReportStore
@@ -187,12 +186,6 @@ def test_a_failed_import_reports_why_and_a_redelivery_does_not_rerun_it() -> Non
     assert [detail_type for detail_type, _ in rig.events.published] == [IMPORT_FAILED]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=LeaseLostError,
-    reason="known bug: acquire returns a finished import without giving the new invocation its lease, "
-    "so resume_failed from any other invocation (every real one) dies with LeaseLostError",
-)
 def test_resume_failed_continues_a_failed_import_in_a_new_invocation() -> None:
     rig, _ = failed_import()
     resumed = rig.handle(ImportRequest(bucket=BUCKET, key=KEY, resume_failed=True), owner="operator")

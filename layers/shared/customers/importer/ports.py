@@ -78,11 +78,14 @@ class LeaseLostError(Exception):
 
 
 class CheckpointStore(Protocol):
-    def acquire(self, state: ImportState, *, owner: str, lease_seconds: float) -> ImportState:
+    def acquire(
+        self, state: ImportState, *, owner: str, lease_seconds: float, reopen_failed: bool = False
+    ) -> ImportState:
         """Take the import's lease: a new record from ``state``, or the stored one to resume or report.
 
         A finished import is returned without its lease, unless its event is still to be published
-        (``announce_pending``): then the lease is taken as for a running import.
+        (``announce_pending``), or it failed and ``reopen_failed`` asks to resume it: then the lease is
+        taken as for a running import.
 
         Raises ``BusyError`` while another owner's lease is live.
         """

@@ -83,7 +83,7 @@ class ImportService:
         self._refuse_foreign(request)
         version = self._source.head(request.bucket, request.key, request.version_id)
         initial = self._new_state(version)
-        state, held = self._acquire(initial, owner, deadline)
+        state, held = self._acquire(initial, owner, deadline, reopen=request.resume_failed)
         prefix = self.report_prefix(version)
         if not held:
             logger.info("import in progress in another invocation", extra={"import_id": state.import_id})
@@ -168,7 +168,9 @@ class ImportService:
             started_at=datetime.now(UTC).isoformat(),
         )
 
-    def _acquire(self, initial: ImportState, owner: str, deadline: Deadline) -> tuple[ImportState, bool]:
+    def _acquire(
+        self, initial: ImportState, owner: str, deadline: Deadline, *, reopen: bool = False
+    ) -> tuple[ImportState, bool]:
         """The import's state, and whether we now hold its lease.
 
         Another invocation's live lease means either a duplicate delivery (the holder works on) or
@@ -179,7 +181,7 @@ class ImportService:
         while True:
             try:
                 return self._checkpoints.acquire(
-                    initial, owner=owner, lease_seconds=self._config.lease_seconds
+                    initial, owner=owner, lease_seconds=self._config.lease_seconds, reopen_failed=reopen
                 ), True
             except BusyError as busy:
                 if first_seen is None:
