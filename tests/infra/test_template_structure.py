@@ -467,7 +467,7 @@ def test_parameters_constrain_what_they_can(template: dict[str, Any]) -> None:
     assert parameters["PayNowApiUrl"]["Default"] == "https://api.paynow.gg"
     assert parameters["SteamOpenIdUrl"]["Default"] == "https://steamcommunity.com/openid/login"
     assert parameters["AllowedOrigins"]["Type"] == "CommaDelimitedList"
-    assert parameters["ImportExistingMode"]["AllowedValues"] == ["skip", "update"]
+    assert parameters["ImportExistingMode"]["AllowedValues"] == ["skip", "update", "merge"]
     assert "AllowedPattern" in parameters["PayNowStoreId"]
     assert "AllowedPattern" in parameters["PayNowApiKeySecretArn"]
     assert "AllowedPattern" in parameters["CallerKeysSecretArn"]

@@ -7,7 +7,8 @@ import pytest
 from customers.importer.model.state import ImportStatus
 from customers.importer.triggers import parse_event
 
-from tests.support.import_stack import BUCKET, ImportStack, csv_text, steam
+from tests.support.import_memory import csv_text, steam
+from tests.support.import_stack import BUCKET, ImportStack
 
 
 @pytest.mark.parametrize("key", ["incoming/CUSTOMERS.CSV", "incoming/Customers.Csv", "incoming/export.txt"])

@@ -12,7 +12,8 @@ from customers.importer.model.state import ImportState, ImportStatus
 from customers.importer.ports import CheckpointStore, EventPublisher
 from customers.importer.reading.csvreader import HEADER_LIMIT, MAX_HEADER_COLUMNS
 
-from tests.support.import_stack import BUCKET, ImportStack, assert_invariant, csv_text, steam
+from tests.support.import_memory import csv_text, steam
+from tests.support.import_stack import BUCKET, ImportStack, assert_invariant
 
 
 class FailFinalSaveOnce:
@@ -23,8 +24,12 @@ class FailFinalSaveOnce:
         self._store = store
         self.failed = False
 
-    def acquire(self, state: ImportState, *, owner: str, lease_seconds: float) -> ImportState:
-        return self._store.acquire(state, owner=owner, lease_seconds=lease_seconds)
+    def acquire(
+        self, state: ImportState, *, owner: str, lease_seconds: float, reopen_failed: bool = False
+    ) -> ImportState:
+        return self._store.acquire(
+            state, owner=owner, lease_seconds=lease_seconds, reopen_failed=reopen_failed
+        )
 
     def save(self, state: ImportState, *, owner: str, lease_seconds: float) -> None:
         if state.status is not ImportStatus.RUNNING and not self.failed:

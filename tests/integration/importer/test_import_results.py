@@ -11,7 +11,8 @@ from customers.importer.config import ExistingMode
 from customers.importer.model.summary import Summary
 from paynow.models import CustomerUpsert
 
-from tests.support.import_stack import BUCKET, ImportStack, csv_text, steam
+from tests.support.import_memory import csv_text, steam
+from tests.support.import_stack import BUCKET, ImportStack
 
 
 def _csv(stack: ImportStack, uri: str | None, delimiter: str) -> list[list[str]]:

@@ -96,7 +96,13 @@ class ImportService:
                 if self._metrics is not None:
                     self._metrics.add_metric(name="ImportRedelivered", unit="Count", value=1)
                 return self._summary(state, prefix)
-            state.status, state.error = ImportStatus.RUNNING, None
+            # Reopened: the failed outcome recorded before is no longer the import's summary.
+            state.status, state.error, state.summary, state.finished_at = (
+                ImportStatus.RUNNING,
+                None,
+                None,
+                None,
+            )
         state.hops += 1
         if state.hops > config.max_hops:
             state.error = f"gave up after {config.max_hops} invocations (IMPORT_MAX_HOPS)"
