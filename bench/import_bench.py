@@ -284,7 +284,11 @@ def child_rss(path: str) -> None:
     """Run in a subprocess: dry-run validate ``path`` and print the peak RSS in bytes."""
     report_dir = Path(path).parent / f"r-{uuid.uuid4().hex}"
     summary = cli_run(Path(path), dry_run=True, report_dir=report_dir, show_progress=False)
-    print(json.dumps({"rows": summary.counts.total, "peak_rss": peak_rss()}))
+    rss = peak_rss()
+    (results,) = report_dir.rglob("results.csv")
+    with results.open(encoding="utf-8-sig", newline="") as handle:
+        lines = sum(1 for _ in csv.reader(handle)) - 1
+    print(json.dumps({"rows": summary.counts.total, "results_lines": lines, "peak_rss": rss}))
 
 
 def write_wide_invalid(path: Path, rows: int = 2_000, width: int = 100_000) -> Path:
@@ -311,7 +315,8 @@ def bench_c(tmp: Path) -> None:
         results[label] = json.loads(out.strip().splitlines()[-1])
     small = results["1k rows"]["peak_rss"]
     shown = ", ".join(
-        f"{label} {r['peak_rss'] / 2**20:.1f} MB = {r['peak_rss'] / small:.3f}x ({r['rows']} rows)"
+        f"{label} {r['peak_rss'] / 2**20:.1f} MB = {r['peak_rss'] / small:.3f}x ({r['rows']} rows, "
+        f"{r['results_lines']} results.csv lines)"
         for label, r in results.items()
     )
     print(f"(c) peak RSS dry-run validate: {shown}")

@@ -234,27 +234,31 @@ class ChunkSender:
     def _reconcile(self, rows: list[ValidRow], result: ChunkResult, deadline: Deadline) -> list[ValidRow]:
         """Account for the rows already in PayNow; return the ones that are not (to send again).
 
-        The cheap path, a few calls instead of one per row: look up the first row, and if it is not
-        in PayNow the last one. Neither there: the call committed nothing, and every row is returned
-        to be sent again (should PayNow have committed part of it after all, or commit it late, the
-        resend answers 409 for exactly those rows and they are looked up, so nothing is created
-        twice). One there: the customers created from it on are listed in id order (flake ids follow
-        creation on PayNow's clock, so ours does not matter) and matched by identifier; rows the walk
-        does not settle are looked up one by one.
+        The cheap path, a few calls instead of one per row: look up the first row, and unless this
+        import created it, the last one. Neither created by us: the call committed nothing, and the
+        other rows are returned to be sent again (should PayNow have committed some after all, or
+        commit them late, the resend answers 409 for exactly those rows and they are looked up, so
+        nothing is created twice). One created by us: the customers created from it on are listed in
+        id order (flake ids follow creation on PayNow's clock, so ours does not matter) and matched by
+        identifier; rows the walk does not settle are looked up one by one.
         """
         if self._listing is None or len(rows) <= PROBES:
             return self._lookup_each(rows, result, deadline)
-        for probe in (0, len(rows) - 1):
-            if self._lookup_each([rows[probe]], result, deadline):
-                continue  # not in PayNow: try the other end
-            anchor = result.customer_of(rows[probe])
-            # Found at the first row: the rest follows it. Found at the last: the first was missing.
-            rest, earlier = (rows[1:], []) if probe == 0 else (rows[1:-1], rows[:1])
-            if anchor is None:  # the row was rejected (identifiers held by different customers)
-                return [*earlier, *self._lookup_each(rest, result, deadline)]
-            unmatched = self._walk(rest, int(anchor), result, deadline)
-            return [*earlier, *self._lookup_each(unmatched, result, deadline)]
-        return rows
+        missing: list[ValidRow] = []
+        anchor: int | None = None
+        probed = 0
+        for probe in (rows[0], rows[-1]):
+            probed += 1
+            missing += self._lookup_each([probe], result, deadline)
+            settled = result.outcomes.get(probe.line)
+            if settled is not None and settled[0] is Outcome.CREATED:
+                anchor = int(settled[1])  # created by this import: its call's customers follow it
+                break
+        rest = rows[1:] if probed == 1 else rows[1:-1]
+        if anchor is None:
+            return [*missing, *rest]
+        unmatched = self._walk(rest, anchor, result, deadline)
+        return [*missing, *self._lookup_each(unmatched, result, deadline)]
 
     def _walk(
         self, rows: list[ValidRow], anchor: int, result: ChunkResult, deadline: Deadline
