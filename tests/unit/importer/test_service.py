@@ -217,3 +217,25 @@ def test_a_dry_run_validates_and_reports_without_calling_paynow() -> None:
     assert summary.status is ImportStatus.COMPLETED
     assert (summary.dry_run, summary.counts.valid, summary.counts.created) == (True, 4, 0)
     assert rig.api.calls == []
+
+
+def test_progress_is_written_as_a_running_summary_and_a_metric(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("customers.importer.service.PROGRESS_SECONDS", 0.0)
+    rig = Rig(steam_file(1000))
+    running: list[dict[str, Any]] = []
+
+    def capture(state: object) -> None:
+        document = rig.reports.objects.get(PREFIX + "summary.json")
+        if document is not None:
+            running.append(json.loads(document))
+
+    rig.config.on_checkpoint = capture
+    summary = rig.handle(seconds=600.0)
+    assert summary.status is ImportStatus.COMPLETED
+    assert running
+    assert all(d["status"] == "running" for d in running)
+    assert running[-1]["message"].startswith("running: ")
+    percents = [value for name, value in rig.metrics.added if name == "ImportProgressPercent"]
+    assert percents
+    assert percents == sorted(percents)
+    assert 0 < percents[0] <= 100
