@@ -2,8 +2,9 @@
 
 The samples are written for a deployed stack; the only edits are what a developer would make to use
 them locally: the caller key placeholder becomes the stack's key, and S3 references point at the
-local bucket, at objects uploaded first under ``samples/`` (outside the import trigger's prefix, so
-only the sample invocation imports them) with their real version ids.
+local bucket, at objects uploaded first under ``incoming/samples/`` with their real version ids (the
+importer refuses keys outside its prefix; the upload's own notification may import the object first,
+and the sample invocation then finds that import done or in progress, which is no error either).
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ def localise_s3(stack: Stack, event: Any) -> Any:
     bucket = stack.info["bucket"]
 
     def upload(key: str) -> tuple[str, str]:
-        local_key = "samples/" + key
+        local_key = (
+            stack.info["incoming_prefix"] + "samples/" + key.removeprefix(stack.info["incoming_prefix"])
+        )
         version: str = s3.put_object(Bucket=bucket, Key=local_key, Body=SAMPLE_CSV)["VersionId"]
         return local_key, version
 
