@@ -143,3 +143,19 @@ def test_the_summary_says_in_one_line_what_happened_and_hides_dry_run_counts(
     )
     assert "valid" not in document["counts"]
     assert [e["detail"]["message"] for e in import_stack.events()] == [document["message"]]
+
+
+def test_a_duplicate_row_says_which_line_won_and_what_it_differed_in(import_stack: ImportStack) -> None:
+    rows = [
+        [steam(1), "Ann", "gold"],
+        [steam(2), "Bob", ""],
+        [steam(1), "Annie", "gold"],
+        [steam(2), "Bob", ""],
+    ]
+    import_stack.put("incoming/dupes.csv", csv_text(["steam_id", "name", "metadata.tier"], rows))
+    summary = import_stack.run("incoming/dupes.csv")
+    reasons = {r[0]: r[2] for r in import_stack.report(summary)[1:]}
+    assert reasons["4"] == (
+        "duplicate of line 2, which is the one imported; this row differed in name and was not imported"
+    )
+    assert reasons["5"] == "duplicate of line 3, which is the one imported (same data)"

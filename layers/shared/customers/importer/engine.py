@@ -106,6 +106,7 @@ class ImportEngine:
         self._options = options
         self._size = 0
         self._delimiter = ","
+        self._header: list[str] = []
         self._id_columns: list[int | None] = [None, None, None]
 
     def run(
@@ -136,6 +137,7 @@ class ImportEngine:
             columns = map_header(state.header)
         validator = RowValidator(columns)
         self._delimiter = state.delimiter or ","
+        self._header = state.header or []
         self._id_columns = [columns.fields.get(c) for c in IDENTIFIER_COLUMNS]
         with SeenIdentities(self._options.temp_dir) as seen:
             if state.offset > state.data_offset:
@@ -213,11 +215,11 @@ class ImportEngine:
         self._drop_duplicates(segment, seen.claim(valid))
         return segment
 
-    @staticmethod
-    def _drop_duplicates(segment: Segment, firsts: list[int | None]) -> None:
+    def _drop_duplicates(self, segment: Segment, firsts: list[int | None]) -> None:
         if not any(firsts):  # lines start at 1: the usual segment without repeats, checked in C
             return
         unique: list[ValidRow] = []
+        kept = {row.line: row for row in segment.valid}
         for row, first in zip(segment.valid, firsts, strict=True):
             if first is None:
                 unique.append(row)
@@ -225,13 +227,25 @@ class ImportEngine:
                 segment.counts.duplicates_in_file += 1
                 segment.rejections.append(
                     Rejection(
-                        row.line,
-                        RejectCode.DUPLICATE,
-                        f"duplicate of line {first}; imported once",
-                        row.values,
+                        row.line, RejectCode.DUPLICATE, self._duplicate_reason(row, first, kept), row.values
                     )
                 )
         segment.valid = unique
+
+    def _duplicate_reason(self, row: ValidRow, first: int, kept: dict[int, ValidRow]) -> str:
+        """Which line won and, when that line is still at hand (same segment), what this row differs in."""
+        reason = f"duplicate of line {first}, which is the one imported"
+        winner = kept.get(first)
+        if winner is None:
+            return reason + "; this row's data was not imported"
+        differing = [
+            self._header[i][:40] if i < len(self._header) else f"column {i + 1}"
+            for i, (a, b) in enumerate(zip(winner.values, row.values, strict=False))
+            if a.strip() != b.strip()
+        ]
+        if not differing:
+            return reason + " (same data)"
+        return reason + "; this row differed in " + ", ".join(differing[:10]) + " and was not imported"
 
     def _result_lines(self, segment: Segment, outcomes: dict[int, tuple[Outcome, str]]) -> list[ResultLine]:
         """One line per record of the segment, in file order."""
