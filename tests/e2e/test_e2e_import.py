@@ -128,7 +128,7 @@ def test_a_paused_writer_that_renames_into_the_folder_imports_every_row(stack: S
 def test_a_running_summary_is_written_while_a_large_import_runs(stack: Stack) -> None:
     s3 = stack.aws("s3")
     bucket = stack.info["bucket"]
-    body = "steam_id\n" + "".join(f"{76561197961000000 + i}\n" for i in range(30_000))
+    body = "steam_id\n" + "".join(f"{76561197970000000 + i}\n" for i in range(30_000))
     s3.put_object(Bucket=bucket, Key=stack.info["incoming_prefix"] + "large.csv", Body=body.encode())
     prefix = stack.info["reports_prefix"] + "large.csv/"
     running: list[dict[str, Any]] = []
