@@ -100,14 +100,26 @@ def apply_input(
 class DropWatcher:
     """Uploads files dropped into a folder to the import bucket, then moves them to ``uploaded/``.
 
-    A file is uploaded once its size and mtime held still for one interval, so a copy in progress
-    is not uploaded half-written.
+    A file is uploaded once its size and mtime held still across two reads at least ``settle_s``
+    apart, so a copy in progress, or a writer that pauses, is not uploaded half-written. Temporary
+    names (``*.part``, ``*.tmp``, ``*.crdownload``, ``~$*`` Office lock files, dotfiles) are never
+    uploaded: write under such a name, then rename into place.
     """
 
     IGNORED_SUFFIXES = (".part", ".tmp", ".crdownload", "~")
+    IGNORED_PREFIXES = (".", "~$")
 
     def __init__(
-        self, folder: Path, aws: Aws, *, bucket: str, prefix: str, console: Console, interval_s: float = 0.5
+        self,
+        folder: Path,
+        aws: Aws,
+        *,
+        bucket: str,
+        prefix: str,
+        console: Console,
+        interval_s: float = 0.5,
+        settle_s: float = 3.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.folder = folder
         self.uploaded = folder / "uploaded"
@@ -115,18 +127,32 @@ class DropWatcher:
         self.bucket = bucket
         self.prefix = prefix
         self.console = console
-        self._seen: dict[Path, tuple[int, int]] = {}
+        self.settle_s = settle_s
+        self._clock = clock
+        # path -> (size, mtime) and when that signature was first seen
+        self._seen: dict[Path, tuple[tuple[int, int], float]] = {}
         self.loop = Loop("drop-folder", self.scan, interval_s, console)
 
+    def _ignored(self, path: Path) -> bool:
+        name = path.name.lower()
+        return (
+            not path.is_file()
+            or name.startswith(self.IGNORED_PREFIXES)
+            or name.endswith(self.IGNORED_SUFFIXES)
+        )
+
     def scan(self) -> None:
-        current: dict[Path, tuple[int, int]] = {}
+        now = self._clock()
+        current: dict[Path, tuple[tuple[int, int], float]] = {}
         for path in sorted(self.folder.iterdir()):
-            if not path.is_file() or path.name.startswith(".") or path.name.endswith(self.IGNORED_SUFFIXES):
+            if self._ignored(path):
                 continue
             stat = path.stat()
-            current[path] = (stat.st_size, stat.st_mtime_ns)
-        for path, signature in current.items():
-            if self._seen.get(path) == signature:
+            signature = (stat.st_size, stat.st_mtime_ns)
+            previous = self._seen.get(path)
+            since = previous[1] if previous is not None and previous[0] == signature else now
+            current[path] = (signature, since)
+            if previous is not None and previous[0] == signature and now - since >= self.settle_s:
                 self._upload(path)
         self._seen = {p: s for p, s in current.items() if p.exists()}
 
@@ -157,6 +183,16 @@ class ReportMirror:
         self._etags: dict[str, str] = {}
         self.loop = Loop("report-mirror", self.sync, interval_s, console)
 
+    def _target(self, key: str) -> Path | None:
+        """Where ``key`` is mirrored, or None when the key would escape the folder (``..``, ``/abs``)."""
+        relative = key[len(self.prefix) :]
+        parts = relative.split("/")
+        if not relative or relative.startswith("/") or any(p in ("", ".", "..") for p in parts):
+            return None
+        root = self.folder.resolve()
+        target = (root / relative).resolve()
+        return target if target.is_relative_to(root) and target != root else None
+
     def sync(self) -> None:
         paginator = self.aws.s3.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
@@ -164,13 +200,44 @@ class ReportMirror:
                 key, etag = item["Key"], item["ETag"]
                 if self._etags.get(key) == etag or key.endswith("/"):
                     continue
-                target = self.folder / key[len(self.prefix) :]
+                target = self._target(key)
+                if target is None:
+                    self._etags[key] = etag
+                    self.console.line(
+                        f"report s3://{self.bucket}/{key} not mirrored: it would land outside {self.folder}"
+                    )
+                    continue
                 target.parent.mkdir(parents=True, exist_ok=True)
                 partial = target.with_name(target.name + ".part")
                 self.aws.s3.download_file(self.bucket, key, str(partial))
                 partial.replace(target)
                 self._etags[key] = etag
                 self.console.line(f"report s3://{self.bucket}/{key} -> {target}")
+                if target.name == "summary.json":
+                    self.console.line(progress_line(target))
+
+
+def progress_line(summary_path: Path) -> str:
+    """One console line on where an import stands, from its (running or final) summary.json."""
+    try:
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        counts = summary["counts"]
+        done = ", ".join(
+            f"{counts[k]:,} {k}" for k in ("created", "existing", "updated", "rejected") if counts.get(k)
+        )
+        line = f"import {summary['key']}: {summary['status']}, {counts['total']:,} rows" + (
+            f" ({done})" if done else ""
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return f"import summary {summary_path.name} unreadable: {exc}"
+    progress = summary.get("progress")
+    if summary["status"] == "running" and isinstance(progress, dict):
+        line += f", {progress.get('percent', 0)}% of the file, {progress.get('rows_per_second', 0):,} rows/s"
+        if progress.get("seconds_left") is not None:
+            line += f", about {progress['seconds_left']:.0f} s left"
+    elif summary.get("error"):
+        line += f": {summary['error']}"
+    return line
 
 
 class EventLog:

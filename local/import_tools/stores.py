@@ -45,14 +45,14 @@ class DirectoryReportStore:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
-    def put_part(self, prefix: str, seq: int, data: bytes) -> None:
-        parts = self._dir(prefix) / "parts"
-        parts.mkdir(exist_ok=True)
+    def put_part(self, prefix: str, seq: int, data: bytes, *, part_set: str = "parts") -> None:
+        parts = self._dir(prefix) / part_set
+        parts.mkdir(parents=True, exist_ok=True)
         (parts / f"{seq:09d}.csv").write_bytes(data)
 
-    def compose(self, prefix: str, name: str, header: bytes) -> str:
+    def compose(self, prefix: str, name: str, header: bytes, *, part_set: str = "parts") -> str:
         target = self._dir(prefix) / name
-        parts = self._dir(prefix) / "parts"
+        parts = self._dir(prefix) / part_set
         with target.open("wb") as out:
             out.write(header)
             if parts.is_dir():
@@ -61,8 +61,8 @@ class DirectoryReportStore:
                         shutil.copyfileobj(source, out, 1 << 20)
         return str(target)
 
-    def discard_parts(self, prefix: str) -> None:
-        parts = self._root / prefix / "parts"
+    def discard_parts(self, prefix: str, *, part_set: str = "parts") -> None:
+        parts = self._root / prefix / part_set
         if parts.is_dir():
             for part in parts.iterdir():
                 part.unlink()
@@ -77,6 +77,11 @@ class DirectoryReportStore:
         return str(target)
 
 
+def _set_key(prefix: str, part_set: str) -> str:
+    # The rejected rows keep the plain prefix as their key; other part sets are named after it.
+    return prefix if part_set == "parts" else f"{prefix}{part_set}/"
+
+
 class MemoryReportStore:
     """Reports kept in memory (tests and dry runs that only print)."""
 
@@ -85,19 +90,19 @@ class MemoryReportStore:
         self.objects: dict[str, bytes] = {}
         self._lock = threading.Lock()
 
-    def put_part(self, prefix: str, seq: int, data: bytes) -> None:
+    def put_part(self, prefix: str, seq: int, data: bytes, *, part_set: str = "parts") -> None:
         with self._lock:
-            self.parts.setdefault(prefix, {})[seq] = data
+            self.parts.setdefault(_set_key(prefix, part_set), {})[seq] = data
 
-    def compose(self, prefix: str, name: str, header: bytes) -> str:
+    def compose(self, prefix: str, name: str, header: bytes, *, part_set: str = "parts") -> str:
         with self._lock:
-            parts = self.parts.get(prefix, {})
+            parts = self.parts.get(_set_key(prefix, part_set), {})
             self.objects[prefix + name] = header + b"".join(parts[seq] for seq in sorted(parts))
         return prefix + name
 
-    def discard_parts(self, prefix: str) -> None:
+    def discard_parts(self, prefix: str, *, part_set: str = "parts") -> None:
         with self._lock:
-            self.parts.pop(prefix, None)
+            self.parts.pop(_set_key(prefix, part_set), None)
 
     def location(self, prefix: str, name: str) -> str:
         return prefix + name
@@ -116,7 +121,9 @@ class MemoryCheckpointStore:
         self._lock = threading.Lock()
         self.saves = 0
 
-    def acquire(self, state: ImportState, *, owner: str, lease_seconds: float) -> ImportState:
+    def acquire(
+        self, state: ImportState, *, owner: str, lease_seconds: float, reopen_failed: bool = False
+    ) -> ImportState:
         now = self._clock()
         with self._lock:
             current = self.items.get(state.import_id)
@@ -125,7 +132,7 @@ class MemoryCheckpointStore:
                 return state.model_copy(deep=True)
             holder, lease_until, raw = current
             stored = ImportState.model_validate_json(raw)
-            if stored.status is not ImportStatus.RUNNING:
+            if _finished(stored, reopen_failed):
                 return stored
             if holder != owner and lease_until > now:
                 raise BusyError(lease_until, stored)
@@ -142,3 +149,10 @@ class MemoryCheckpointStore:
 
     def load(self, import_id: str) -> ImportState:
         return ImportState.model_validate_json(self.items[import_id][2])
+
+
+def _finished(stored: ImportState, reopen_failed: bool) -> bool:
+    """Done with: returned as is, without its lease (unless its event or a resume is still due)."""
+    if stored.status is ImportStatus.RUNNING or stored.announce_pending:
+        return False
+    return not (reopen_failed and stored.status is ImportStatus.FAILED)

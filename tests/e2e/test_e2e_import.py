@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
+from typing import Any
 
 from devstack_e2e import Stack, wait_for
 
@@ -88,3 +90,66 @@ def test_the_same_object_version_delivered_again_imports_nothing_new(stack: Stac
     )
     assert "FunctionError" not in response, again
     assert stack.emulator("/_emulator/customers")["count"] == before
+
+
+def test_an_upper_case_csv_name_is_imported(stack: Stack) -> None:
+    s3 = stack.aws("s3")
+    key = stack.info["incoming_prefix"] + "UPPER.CSV"
+    s3.put_object(Bucket=stack.info["bucket"], Key=key, Body=b"steam_id\n76561197960600201\n")
+    summary = stack.wait_summary("UPPER.CSV")
+    assert summary["status"] == "completed", summary
+    assert summary["counts"]["created"] == 1
+
+
+def test_a_workbook_gets_a_rejected_report_saying_what_to_do(stack: Stack) -> None:
+    s3 = stack.aws("s3")
+    key = stack.info["incoming_prefix"] + "customers.xlsx"
+    s3.put_object(Bucket=stack.info["bucket"], Key=key, Body=b"PK\x03\x04 not really a workbook")
+    summary = stack.wait_summary("customers.xlsx")
+    assert summary["status"] == "rejected", summary
+    assert "save it as 'CSV UTF-8'" in summary["error"]
+
+
+def test_a_paused_writer_that_renames_into_the_folder_imports_every_row(stack: Stack) -> None:
+    drop = Path(stack.info["drop_folder"])
+    rows = [str(76561197960610000 + i) for i in range(200)]
+    partial = drop / "paused.csv.part"
+    with partial.open("w") as out:
+        out.write("steam_id\n" + "\n".join(rows[:100]) + "\n")
+        out.flush()
+        time.sleep(4)  # longer than the folder's stillness window: the temporary name keeps it out
+        out.write("\n".join(rows[100:]) + "\n")
+    partial.rename(drop / "paused.csv")
+    summary = stack.wait_summary("paused.csv")
+    assert summary["status"] == "completed", summary
+    assert (summary["counts"]["total"], summary["counts"]["created"]) == (200, 200)
+
+
+def test_a_running_summary_is_written_while_a_large_import_runs(stack: Stack) -> None:
+    s3 = stack.aws("s3")
+    bucket = stack.info["bucket"]
+    body = "steam_id\n" + "".join(f"{76561197970000000 + i}\n" for i in range(30_000))
+    s3.put_object(Bucket=bucket, Key=stack.info["incoming_prefix"] + "large.csv", Body=body.encode())
+    prefix = stack.info["reports_prefix"] + "large.csv/"
+    running: list[dict[str, Any]] = []
+
+    def observed() -> bool | None:
+        # Every version of summary.json: the bucket is versioned, so a running one cannot be missed.
+        versions = s3.list_object_versions(Bucket=bucket, Prefix=prefix).get("Versions", [])
+        for version in versions:
+            if version["Key"].endswith("/summary.json"):
+                document = json.loads(
+                    s3.get_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])[
+                        "Body"
+                    ].read()
+                )
+                if document["status"] == "running":
+                    running.append(document)
+        return True if running else None
+
+    wait_for(observed, 120, "a running summary.json")
+    assert running[0]["progress"]["bytes_total"] == len(body)
+    assert 0 < running[0]["progress"]["percent"] < 100
+    summary = stack.wait_summary("large.csv")
+    assert summary["status"] == "completed", summary
+    assert summary["counts"]["created"] == 30_000

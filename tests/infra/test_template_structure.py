@@ -33,6 +33,7 @@ FUNCTION_ENV = {
         "REPORTS_PREFIX",
         "IMPORT_EXISTING_MODE",
         "IMPORT_CONCURRENCY",
+        "IMPORT_MAX_REQUESTS_PER_SECOND",
     },
     "WebhookFunction": {
         "STATE_TABLE",
@@ -302,6 +303,7 @@ def test_import_function_limits_retries_and_dead_letters(
     variables = importer["Environment"]["Variables"]
     assert variables["IMPORT_EXISTING_MODE"] == _ref("ImportExistingMode")
     assert variables["IMPORT_CONCURRENCY"] == _ref("ImportConcurrency")
+    assert variables["IMPORT_MAX_REQUESTS_PER_SECOND"] == _ref("ImportMaxRequestsPerSecond")
 
 
 def test_reports_can_never_trigger_an_import(
@@ -317,7 +319,8 @@ def test_reports_can_never_trigger_an_import(
         "LambdaConfigurations"
     ]["Fn::If"][1]
     rules = {rule["Name"]: rule["Value"] for rule in notification["Filter"]["S3Key"]["Rules"]}
-    assert rules == {"prefix": incoming, "suffix": ".csv"}
+    # The function answers every object under the prefix, whatever its name's letter case or type.
+    assert rules == {"prefix": incoming}
 
 
 def test_exactly_one_import_trigger_per_setting(template: dict[str, Any], resources: dict[str, Any]) -> None:
@@ -336,7 +339,7 @@ def test_exactly_one_import_trigger_per_setting(template: dict[str, Any], resour
         "detail-type": ["Object Created"],
         "detail": {
             "bucket": {"name": [_ref("ImportBucket")]},
-            "object": {"key": [{"wildcard": "incoming/*.csv"}]},
+            "object": {"key": [{"prefix": "incoming/"}]},
         },
     }
     assert rule["Properties"]["Targets"] == [
@@ -473,7 +476,7 @@ def test_parameters_constrain_what_they_can(template: dict[str, Any]) -> None:
     assert parameters["PayNowApiUrl"]["Default"] == "https://api.paynow.gg"
     assert parameters["SteamOpenIdUrl"]["Default"] == "https://steamcommunity.com/openid/login"
     assert parameters["AllowedOrigins"]["Type"] == "CommaDelimitedList"
-    assert parameters["ImportExistingMode"]["AllowedValues"] == ["skip", "update"]
+    assert parameters["ImportExistingMode"]["AllowedValues"] == ["skip", "update", "merge"]
     assert "AllowedPattern" in parameters["PayNowStoreId"]
     assert "AllowedPattern" in parameters["PayNowApiKeySecretArn"]
     assert "AllowedPattern" in parameters["CallerKeysSecretArn"]

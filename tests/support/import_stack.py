@@ -19,6 +19,7 @@ from customers.common.deadline import Deadline
 from customers.importer.config import ExistingMode, ImportConfig
 from customers.importer.model.state import ImportState
 from customers.importer.model.summary import Summary
+from customers.importer.ports import CheckpointStore, EventPublisher
 from customers.importer.service import ImportService
 from customers.importer.triggers import ImportRequest
 from paynow.client import PayNowClient
@@ -56,13 +57,15 @@ class ImportStack:
         max_hops: int = 50,
         on_checkpoint: Callable[[ImportState], None] | None = None,
         lease_seconds: float = 120.0,
+        wrap_checkpoints: Callable[[CheckpointStore], CheckpointStore] = lambda store: store,
+        wrap_events: Callable[[EventPublisher], EventPublisher] = lambda events: events,
     ) -> ImportService:
         return ImportService(
             source=S3ObjectSource(self.s3),
             reports=S3ReportStore(self.s3, BUCKET),
-            checkpoints=self.checkpoints(),
+            checkpoints=wrap_checkpoints(self.checkpoints()),
             api=self.client,
-            events=ImportEventPublisher(boto3.client("events", region_name=REGION), BUS),
+            events=wrap_events(ImportEventPublisher(boto3.client("events", region_name=REGION), BUS)),
             continuer=self.continuer,
             config=ImportConfig(
                 bucket=BUCKET,

@@ -27,7 +27,7 @@ def bucket(aws: Aws) -> str:
 def test_dropped_file_is_uploaded_once_stable_and_moved_aside(
     tmp_path: Path, aws: Aws, bucket: str, console: CapturedConsole
 ) -> None:
-    watcher = DropWatcher(tmp_path, aws, bucket=bucket, prefix="incoming/", console=console)
+    watcher = DropWatcher(tmp_path, aws, bucket=bucket, prefix="incoming/", console=console, settle_s=0.0)
     (tmp_path / "people.csv").write_text("steam_id\n76561197960287931\n")
     (tmp_path / "copying.csv.part").write_text("half")
     (tmp_path / ".hidden").write_text("x")
@@ -50,7 +50,7 @@ def test_dropped_file_is_uploaded_once_stable_and_moved_aside(
 
 
 def test_a_growing_file_waits(tmp_path: Path, aws: Aws, bucket: str, console: CapturedConsole) -> None:
-    watcher = DropWatcher(tmp_path, aws, bucket=bucket, prefix="incoming/", console=console)
+    watcher = DropWatcher(tmp_path, aws, bucket=bucket, prefix="incoming/", console=console, settle_s=0.0)
     path = tmp_path / "big.csv"
     path.write_text("a\n")
     watcher.scan()
@@ -179,3 +179,77 @@ def test_input_transformer_fills_the_template_with_json_values() -> None:
         "payment_id": "7",
         "cause": {"event_id": "41"},
     }
+
+
+@pytest.mark.parametrize(
+    "key", ["reports//tmp/escaped.json", "reports/../escaped.json", "reports/a/../../escaped.json"]
+)
+def test_report_mirror_never_writes_outside_its_folder(
+    tmp_path: Path, aws: Aws, bucket: str, console: CapturedConsole, key: str
+) -> None:
+    folder = tmp_path / "mirror"
+    folder.mkdir()
+    mirror = ReportMirror(aws, bucket=bucket, prefix="reports/", folder=folder, console=console)
+    aws.s3.put_object(Bucket=bucket, Key=key, Body=b"{}")
+    aws.s3.put_object(Bucket=bucket, Key="reports/ok/summary.json", Body=b"{}")
+    mirror.sync()
+    assert not (tmp_path / "escaped.json").exists()
+    assert not Path("/tmp/escaped.json").exists()
+    assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.json")] == [
+        "mirror/ok/summary.json"
+    ]
+    assert "not mirrored" in console.text
+
+
+def test_import_progress_is_shown_on_the_console(
+    tmp_path: Path, aws: Aws, bucket: str, console: CapturedConsole
+) -> None:
+    mirror = ReportMirror(aws, bucket=bucket, prefix="reports/", folder=tmp_path, console=console)
+    running = {
+        "key": "incoming/big.csv",
+        "status": "running",
+        "counts": {"total": 12000, "created": 11900, "rejected": 100},
+        "progress": {"percent": 45.5, "rows_per_second": 3900.0, "seconds_left": 3.6},
+    }
+    aws.s3.put_object(Bucket=bucket, Key="reports/big.csv/v/summary.json", Body=json.dumps(running).encode())
+    mirror.sync()
+    assert (
+        "import incoming/big.csv: running, 12,000 rows (11,900 created, 100 rejected), 45.5% of the file, "
+        "3,900.0 rows/s, about 4 s left" in console.text
+    )
+
+
+def test_a_writer_that_pauses_is_not_uploaded_half_written(
+    tmp_path: Path, aws: Aws, bucket: str, console: CapturedConsole
+) -> None:
+    now = [0.0]
+    watcher = DropWatcher(
+        tmp_path, aws, bucket=bucket, prefix="incoming/", console=console, settle_s=3.0, clock=lambda: now[0]
+    )
+    path = tmp_path / "paused.csv"
+    path.write_text("steam_id\n76561197960287931\n")
+    for now[0] in (0.0, 1.0, 2.5):  # the writer pauses for 2.5 s: still within the settle window
+        watcher.scan()
+    with path.open("a") as out:
+        out.write("76561197960287932\n")
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 5_000_000))
+    for now[0] in (3.0, 4.0, 5.5):
+        watcher.scan()
+    assert "Contents" not in aws.s3.list_objects_v2(Bucket=bucket)
+    now[0] = 6.5
+    watcher.scan()
+    body = aws.s3.get_object(Bucket=bucket, Key="incoming/paused.csv")["Body"].read()
+    assert body == b"steam_id\n76561197960287931\n76561197960287932\n"
+
+
+@pytest.mark.parametrize(
+    "name", ["~$customers.csv", "export.csv.PART", "a.csv.tmp", ".hidden.csv", "x.crdownload"]
+)
+def test_temporary_names_are_never_uploaded(
+    tmp_path: Path, aws: Aws, bucket: str, console: CapturedConsole, name: str
+) -> None:
+    watcher = DropWatcher(tmp_path, aws, bucket=bucket, prefix="incoming/", console=console, settle_s=0.0)
+    (tmp_path / name).write_text("steam_id\n")
+    watcher.scan()
+    watcher.scan()
+    assert "Contents" not in aws.s3.list_objects_v2(Bucket=bucket)

@@ -50,6 +50,15 @@ def test_import_goes_straight_to_paynow(
     assert code == 1
     assert '"created": 2' in capsys.readouterr().out
     assert sorted(c["steam_id"] for c in emu.inspect.customers()) == [steam(1), steam(2)]
+    ids = {c["steam_id"]: c["id"] for c in emu.inspect.customers()}
+    (results,) = (tmp_path / "out").rglob("results.csv")
+    lines = list(csv.reader(results.open(encoding="utf-8-sig")))
+    assert [r[:4] for r in lines[1:]] == [
+        ["2", "created", ids[steam(1)], steam(1)],
+        ["3", "rejected", "", "7.65612E+16"],
+        ["4", "duplicate", "", steam(1)],
+        ["5", "created", ids[steam(2)], steam(2)],
+    ]
     names = {c["steam_id"]: c["name"] for c in emu.inspect.customers()}
     assert names[steam(2)] == "=cmd"  # neutralisation is for the report only, never the data
 

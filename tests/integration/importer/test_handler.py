@@ -105,7 +105,7 @@ def test_eventbridge_and_direct_payloads(app: tuple[ModuleType, Any, PayNowEmula
     assert emu.inspect.count() == 2
 
 
-def test_objects_outside_the_import_bucket_or_under_reports_are_refused(
+def test_objects_outside_the_import_bucket_or_the_incoming_prefix_are_refused(
     app: tuple[ModuleType, Any, PayNowEmulator],
 ) -> None:
     module, _, emu = app
@@ -113,6 +113,9 @@ def test_objects_outside_the_import_bucket_or_under_reports_are_refused(
         module.lambda_handler({"bucket": "someone-elses-bucket", "key": "incoming/a.csv"}, Context())
     with pytest.raises(ValueError, match="reports prefix"):
         module.lambda_handler({"bucket": BUCKET, "key": "reports/a.csv/v/rejected.csv"}, Context())
+    for key in ("elsewhere/a.csv", "a.csv", "incoming", "Incoming/a.csv"):
+        with pytest.raises(ValueError, match="only keys under 'incoming/'"):
+            module.lambda_handler({"bucket": BUCKET, "key": key}, Context())
     assert emu.inspect.requests == []
 
 

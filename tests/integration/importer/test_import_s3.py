@@ -203,7 +203,7 @@ def test_completed_event_carries_the_summary(import_stack: ImportStack) -> None:
     (event,) = import_stack.events()
     assert event["source"] == "paynow.customers"
     assert event["detail-type"] == "Import Completed"
-    assert event["detail"]["counts"] == summary.counts.model_dump()
+    assert event["detail"]["counts"] == summary.counts.model_dump(exclude={"valid"})  # dry runs only
     assert event["detail"]["rejected_report"] == summary.rejected_report
     assert import_stack.summary_object(summary) == event["detail"]
 
@@ -224,7 +224,9 @@ def test_crash_between_chunks_resumes_without_creating_twice(import_stack: Impor
     with pytest.raises(SystemExit):
         import_stack.run(
             "incoming/crash.csv",
-            concurrency=4,
+            # Two in flight (and one read ahead): at the third checkpoint at most 6 of the 10 segments
+            # are done, however slow the machine, so the crash always lands mid-import.
+            concurrency=2,
             lease_seconds=1.0,
             on_checkpoint=die_after_three,
         )
@@ -368,12 +370,12 @@ def test_a_file_with_an_unusable_header_is_rejected_with_a_report(
 
 
 def test_no_identifier_error_names_a_few_columns_not_all_of_them(import_stack: ImportStack) -> None:
-    header = ",".join(f"col{i}" for i in range(2000))
-    import_stack.put("incoming/wide.csv", header + "\n" + ",".join("v" for _ in range(2000)) + "\n")
+    header = ",".join(f"col{i}" for i in range(400))
+    import_stack.put("incoming/wide.csv", header + "\n" + ",".join("v" for _ in range(400)) + "\n")
     summary = import_stack.run("incoming/wide.csv")
     assert summary.status is ImportStatus.REJECTED
     assert summary.error is not None
     assert "no identifier column" in summary.error
     assert "'col0'" in summary.error
-    assert "(2000 columns)" in summary.error
+    assert "(400 columns)" in summary.error
     assert len(summary.error) < 1000

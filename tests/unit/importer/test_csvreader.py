@@ -109,19 +109,60 @@ def test_resuming_at_a_record_end_yields_exactly_the_remaining_records(
         ]
 
 
-def test_unclosed_quote_is_one_malformed_record_and_reading_continues() -> None:
-    filler = b"".join(b"x%d,%s\n" % (i, b"y" * 100) for i in range(2000))  # > csv.field_size_limit
-    data = b'steam_id,name\n1,"never closed\n' + filler
+def _records(data: bytes) -> tuple[list[tuple[int, list[str], str | None]], RecordReader]:
     header = read_header(_stream(data))
     stream = _stream(data)
     stream.seek(header.end.offset)
-    records = list(RecordReader(stream, header.end, ","))
-    line, fields, error = records[0]
+    reader = RecordReader(stream, header.end, header.delimiter)
+    return list(reader), reader
+
+
+def test_an_unclosed_quote_past_the_field_limit_stops_reading_instead_of_resyncing() -> None:
+    # The lines after the quote are inside a cell: not one of them may come out as a record.
+    filler = b"".join(b"76561198%09d,%s\n" % (i, b"y" * 100) for i in range(2000))  # > field limit
+    data = b'steam_id,name\n76561198000000001,Ann\n1,"never closed\n' + filler
+    records, reader = _records(data)
+    assert [(line, fields) for line, fields, _ in records] == [(2, ["76561198000000001", "Ann"]), (3, [])]
+    error = records[-1][2]
     assert error is not None
     assert "unclosed quote" in error
-    assert (line, fields) == (2, [])
-    assert records[-1][1] == ["x1999", "y" * 100]
-    assert all(error is None for _, _, error in records[1:])
+    assert "line 3 and everything after it was not read" in error
+    assert reader.rest_unread == error
+
+
+@pytest.mark.parametrize("cut_inside_quote", [False, True])
+def test_an_over_long_line_stops_reading_where_certainty_ends(cut_inside_quote: bool) -> None:
+    opener = b'2,"quoted\n' if cut_inside_quote else b""
+    data = (
+        b"steam_id,name\n1,Ann\n" + opener + b"3," + b"z" * (csvreader.MAX_LINE_BYTES + 10) + b"\n4,after\n"
+    )
+    records, reader = _records(data)
+    lines = [(line, fields) for line, fields, _ in records]
+    assert lines[0] == (2, ["1", "Ann"])
+    assert ["4", "after"] not in [fields for _, fields in lines]
+    assert lines[-1] == (3, [])
+    assert reader.rest_unread is not None
+    assert "line 3 and everything after it was not read" in reader.rest_unread
+    if cut_inside_quote:
+        assert "line 4 is longer than" in reader.rest_unread
+        assert "quoted record that starts on line 3" in reader.rest_unread
+    else:
+        assert "line 3 is longer than" in reader.rest_unread
+
+
+def test_a_stray_carriage_return_rejects_its_line_only() -> None:
+    records, reader = _records(b"steam_id,name\n1,A\rnn\n2,Bob\n")
+    assert [(line, fields) for line, fields, _ in records] == [(2, []), (3, ["2", "Bob"])]
+    assert records[0][2] is not None
+    assert reader.rest_unread is None
+
+
+def test_header_with_too_many_columns_or_control_characters_is_refused() -> None:
+    wide = ",".join(f"c{i}" for i in range(csvreader.MAX_HEADER_COLUMNS + 1)).encode()
+    with pytest.raises(CsvFileError, match="columns; the limit is"):
+        read_header(_stream(b"steam_id," + wide + b"\n"))
+    with pytest.raises(CsvFileError, match="control characters"):
+        read_header(_stream(b"steam_id," + b",".join([b"\x01"] * 100) + b"\n"))
 
 
 @pytest.mark.parametrize("data", [b"\xff\xfes\x00t\x00", b"\xfe\xff\x00s", b"s\x00t\x00e\x00"])

@@ -21,6 +21,9 @@ def test_defaults_and_parsing() -> None:
     assert (settings.concurrency, settings.max_hops) == (8, 50)
     assert (settings.incoming_prefix, settings.reports_prefix) == ("incoming/", "reports/")
     assert settings.continuation_function == "ImportFunction"
+    assert settings.import_config().max_requests_per_second is None  # 0: no ceiling
+    ceiling = ImporterSettings.from_environment({**BASE, "IMPORT_MAX_REQUESTS_PER_SECOND": "12.5"})
+    assert ceiling.import_config().max_requests_per_second == 12.5
     assert (
         ImporterSettings.from_environment({**BASE, "IMPORT_FUNCTION_NAME": "Other"}).continuation_function
         == "Other"
@@ -31,8 +34,9 @@ def test_defaults_and_parsing() -> None:
     ("override", "message"),
     [
         ({"REPORTS_PREFIX": "incoming/reports/"}, "must not contain one another"),
-        ({"IMPORT_EXISTING_MODE": "merge"}, "IMPORT_EXISTING_MODE"),
+        ({"IMPORT_EXISTING_MODE": "replace"}, "IMPORT_EXISTING_MODE"),
         ({"IMPORT_CONCURRENCY": "0"}, "IMPORT_CONCURRENCY"),
+        ({"IMPORT_MAX_REQUESTS_PER_SECOND": "-1"}, "IMPORT_MAX_REQUESTS_PER_SECOND"),
         ({"PAYNOW_STORE_ID": "store-1"}, "flake id"),
         ({"IMPORT_BUCKET": ""}, "IMPORT_BUCKET"),
     ],

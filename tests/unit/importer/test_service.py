@@ -13,7 +13,6 @@ from customers.importer.config import ImportConfig
 from customers.importer.model.request import ImportRequest
 from customers.importer.model.state import ImportState, ImportStatus
 from customers.importer.model.summary import Summary
-from customers.importer.ports import LeaseLostError
 from customers.importer.service import IMPORT_COMPLETED, IMPORT_FAILED, ImportService
 from customers.importer.triggers import parse_event
 from import_tools.stores import MemoryCheckpointStore, MemoryReportStore
@@ -187,12 +186,6 @@ def test_a_failed_import_reports_why_and_a_redelivery_does_not_rerun_it() -> Non
     assert [detail_type for detail_type, _ in rig.events.published] == [IMPORT_FAILED]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=LeaseLostError,
-    reason="known bug: acquire returns a finished import without giving the new invocation its lease, "
-    "so resume_failed from any other invocation (every real one) dies with LeaseLostError",
-)
 def test_resume_failed_continues_a_failed_import_in_a_new_invocation() -> None:
     rig, _ = failed_import()
     resumed = rig.handle(ImportRequest(bucket=BUCKET, key=KEY, resume_failed=True), owner="operator")
@@ -224,3 +217,25 @@ def test_a_dry_run_validates_and_reports_without_calling_paynow() -> None:
     assert summary.status is ImportStatus.COMPLETED
     assert (summary.dry_run, summary.counts.valid, summary.counts.created) == (True, 4, 0)
     assert rig.api.calls == []
+
+
+def test_progress_is_written_as_a_running_summary_and_a_metric(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("customers.importer.service.PROGRESS_SECONDS", 0.0)
+    rig = Rig(steam_file(1000))
+    running: list[dict[str, Any]] = []
+
+    def capture(state: object) -> None:
+        document = rig.reports.objects.get(PREFIX + "summary.json")
+        if document is not None:
+            running.append(json.loads(document))
+
+    rig.config.on_checkpoint = capture
+    summary = rig.handle(seconds=600.0)
+    assert summary.status is ImportStatus.COMPLETED
+    assert running
+    assert all(d["status"] == "running" for d in running)
+    assert running[-1]["message"].startswith("running: ")
+    percents = [value for name, value in rig.metrics.added if name == "ImportProgressPercent"]
+    assert percents
+    assert percents == sorted(percents)
+    assert 0 < percents[0] <= 100

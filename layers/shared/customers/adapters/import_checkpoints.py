@@ -38,7 +38,9 @@ class DynamoCheckpointStore:
             "expiration": {"N": str(int(self._clock()) + RETENTION_SECONDS)},
         }
 
-    def acquire(self, state: ImportState, *, owner: str, lease_seconds: float) -> ImportState:
+    def acquire(
+        self, state: ImportState, *, owner: str, lease_seconds: float, reopen_failed: bool = False
+    ) -> ImportState:
         now = self._clock()
         try:
             self._client.put_item(
@@ -54,7 +56,8 @@ class DynamoCheckpointStore:
             TableName=self._table, Key={"pk": {"S": state.import_id}}, ConsistentRead=True
         )["Item"]
         stored = ImportState.model_validate_json(item["state"]["S"])
-        if stored.status is not ImportStatus.RUNNING:
+        # A finished import whose event is still to be published is taken like a running one.
+        if _finished(stored, reopen_failed):
             return stored
         holder = item["owner"]["S"]
         lease_until = float(item["lease_until"]["N"])
@@ -99,3 +102,10 @@ class DynamoCheckpointStore:
             TableName=self._table, Key={"pk": {"S": import_id}}, ConsistentRead=True
         ).get("Item")
         return None if item is None else ImportState.model_validate_json(item["state"]["S"])
+
+
+def _finished(stored: ImportState, reopen_failed: bool) -> bool:
+    """Done with: returned as is, without its lease (unless its event or a resume is still due)."""
+    if stored.status is ImportStatus.RUNNING or stored.announce_pending:
+        return False
+    return not (reopen_failed and stored.status is ImportStatus.FAILED)

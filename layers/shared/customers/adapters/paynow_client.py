@@ -32,13 +32,16 @@ class RedactedKeyProvider:
 
 
 def paynow_client(
-    settings: PayNowFunctionSettings, transport: httpx.BaseTransport | None = None
+    settings: PayNowFunctionSettings,
+    transport: httpx.BaseTransport | None = None,
+    retry: RetryPolicy | None = None,
 ) -> PayNowClient:
     return PayNowClient(
         store_id=settings.paynow_store_id,
         api_key=RedactedKeyProvider(SecretApiKeyProvider(settings.paynow_api_key_secret)),
         base_url=settings.paynow_api_url,
         transport=transport,
+        retry=retry,
     )
 
 

@@ -80,27 +80,27 @@ class S3ReportStore:
         self._client = client
         self._bucket = bucket
 
-    def put_part(self, prefix: str, seq: int, data: bytes) -> None:
+    def put_part(self, prefix: str, seq: int, data: bytes, *, part_set: str = "parts") -> None:
         self._client.put_object(
             Bucket=self._bucket,
-            Key=f"{prefix}parts/{seq:09d}.csv",
+            Key=f"{prefix}{part_set}/{seq:09d}.csv",
             Body=data,
             ContentType="text/csv",
             # Parts orphaned by an import that never finishes expire through a lifecycle rule on this tag.
             Tagging=f"{PART_TAG}=true",
         )
 
-    def _part_keys(self, prefix: str) -> list[str]:
+    def _part_keys(self, prefix: str, part_set: str) -> list[str]:
         keys: list[str] = []
         paginator = self._client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self._bucket, Prefix=f"{prefix}parts/"):
+        for page in paginator.paginate(Bucket=self._bucket, Prefix=f"{prefix}{part_set}/"):
             keys.extend(item["Key"] for item in page.get("Contents", []))
         return sorted(keys)
 
-    def compose(self, prefix: str, name: str, header: bytes) -> str:
+    def compose(self, prefix: str, name: str, header: bytes, *, part_set: str = "parts") -> str:
         """Stitch header + parts into one object with a streaming multipart upload (constant memory)."""
         key = f"{prefix}{name}"
-        parts = self._part_keys(prefix)
+        parts = self._part_keys(prefix, part_set)
         buffer = bytearray(header)
         upload_id: str | None = None
         uploaded: list[dict[str, Any]] = []
@@ -144,8 +144,8 @@ class S3ReportStore:
             raise
         return f"s3://{self._bucket}/{key}"
 
-    def discard_parts(self, prefix: str) -> None:
-        parts = self._part_keys(prefix)
+    def discard_parts(self, prefix: str, *, part_set: str = "parts") -> None:
+        parts = self._part_keys(prefix, part_set)
         for start in range(0, len(parts), 1000):
             self._client.delete_objects(
                 Bucket=self._bucket,

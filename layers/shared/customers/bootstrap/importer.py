@@ -7,6 +7,7 @@ from functools import cached_property
 from typing import Any
 
 from aws_lambda_powertools import Metrics
+from paynow.retry import RetryPolicy
 
 from customers.adapters.import_checkpoints import DynamoCheckpointStore
 from customers.adapters.import_events import ImportEventPublisher
@@ -31,7 +32,8 @@ def build_import_service(settings: ImporterSettings) -> ImportService:
         source=S3ObjectSource(s3),
         reports=S3ReportStore(s3, settings.import_bucket),
         checkpoints=DynamoCheckpointStore(aws_client("dynamodb"), settings.state_table),
-        api=paynow_client(settings),
+        # One attempt per call: the importer retries itself, so its pacer sees every 429 PayNow sends.
+        api=paynow_client(settings, retry=RetryPolicy(max_attempts=1)),
         events=ImportEventPublisher(aws_client("events"), settings.event_bus_name),
         continuer=LambdaContinuer(aws_client("lambda"), settings.continuation_function),
         config=settings.import_config(),

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 class ExistingMode(StrEnum):
     SKIP = "skip"
     UPDATE = "update"
+    MERGE = "merge"  # update, keeping stored metadata keys the CSV does not set
 
 
 @dataclass
@@ -23,6 +24,8 @@ class ImportConfig:
     incoming_prefix: str = "incoming/"
     existing_mode: ExistingMode = ExistingMode.SKIP
     concurrency: int = 4
+    # PayNow calls per second the import may use at most (None: no ceiling, only the 429 back-off).
+    max_requests_per_second: float | None = None
     max_hops: int = 50
     lease_seconds: float = 60.0
     hop_reserve_seconds: float = 60.0

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -24,11 +24,18 @@ from customers.common.deadline import Deadline
 from customers.importer.config import ImportConfig
 from customers.importer.model.counts import Counts
 from customers.importer.model.rejection import RejectCode, Rejection, reject_rows
+from customers.importer.model.results import Outcome, ResultLine, result_rows
 from customers.importer.model.state import ImportState
 from customers.importer.model.valid_row import ValidRow
 from customers.importer.ports import CheckpointStore, ObjectSource, ObjectVersion, ReportStore
-from customers.importer.reading.columns import HeaderError, map_header
-from customers.importer.reading.csvreader import CsvFileError, Position, RecordReader, read_header
+from customers.importer.reading.columns import IDENTIFIER_COLUMNS, HeaderError, map_header, shown_columns
+from customers.importer.reading.csvreader import (
+    CsvFileError,
+    Position,
+    RecordReader,
+    name_problem,
+    read_header,
+)
 from customers.importer.reading.rows import RowValidator
 from customers.importer.reading.seen import SeenIdentities
 from customers.importer.sending import ChunkSender, DeadlineReachedError
@@ -37,6 +44,16 @@ logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 200
 MAX_SEGMENT_RECORDS = 2000
+# A valid row is far smaller (50 metadata values of 500 characters and a few ids); a wider row is
+# rejected without keeping its cells, so wide rows cannot exhaust memory.
+MAX_ROW_CHARS = 64 << 10
+# Results and rejected parts are separate part sets of the report store.
+# Under a "parts" folder like the rejected rows' parts, so the same permissions and expiry cover both.
+RESULTS_PARTS = "results/parts"
+# A rejected row's identifier cells are repeated in the results file up to this length.
+ID_CHARS = 100
+# Segments are also cut by the characters they hold, so the rows kept for a report stay bounded.
+MAX_SEGMENT_CHARS = 2 << 20
 HEARTBEAT_SECONDS = 20.0
 PROGRESS_LOG_SECONDS = 30.0
 
@@ -78,20 +95,31 @@ class ImportEngine:
         sender: ChunkSender | None,
         owner: str,
         options: ImportConfig,
+        on_progress: Callable[[ImportState], None] | None = None,
     ) -> None:
         self._source = source
+        self._on_progress = on_progress
         self._reports = reports
         self._checkpoints = checkpoints
         self._sender = sender
         self._owner = owner
         self._options = options
+        self._size = 0
+        self._delimiter = ","
+        self._header: list[str] = []
+        self._id_columns: list[int | None] = [None, None, None]
 
     def run(
         self, version: ObjectVersion, state: ImportState, report_prefix: str, deadline: Deadline
     ) -> RunOutcome:
         """Advance the import as far as time allows. ``state`` is updated and checkpointed in place."""
         run = _Run(state=state, deadline=deadline)
+        self._size = version.size
         if state.header is None:
+            problem = name_problem(version.key)
+            if problem is not None:
+                state.error = problem
+                return RunOutcome.REJECTED
             try:
                 with self._source.open(version, 0) as stream:
                     header = read_header(stream)
@@ -103,11 +131,14 @@ class ImportEngine:
             state.delimiter = header.delimiter
             state.data_offset = state.offset = header.end.offset
             state.data_line = state.line = header.end.line
-            state.unknown_columns = columns.unknown
+            state.unknown_columns = shown_columns(columns.unknown)
             self._save(run)
         else:
             columns = map_header(state.header)
         validator = RowValidator(columns)
+        self._delimiter = state.delimiter or ","
+        self._header = state.header or []
+        self._id_columns = [columns.fields.get(c) for c in IDENTIFIER_COLUMNS]
         with SeenIdentities(self._options.temp_dir) as seen:
             if state.offset > state.data_offset:
                 self._replay(version, state, validator, seen)
@@ -141,50 +172,54 @@ class ImportEngine:
         seq = first_seq
         valid: list[ValidRow] = []
         rejections: list[Rejection] = []
-        records = 0
+        records = chars = 0
         validate = validator.validate
         for line, fields, error in reader:
             records += 1
-            if error is None:
+            size = sum(map(len, fields))
+            chars += size
+            if error is not None:
+                code = RejectCode.MALFORMED if reader.rest_unread is None else RejectCode.REST_UNREAD
+                rejections.append(Rejection(line, code, error, fields))
+            elif size > MAX_ROW_CHARS:
+                rejections.append(_too_large(line, size))
+            else:
                 row = validate(line, fields, check_undecodable=reader.cp1252_lines > 0)
                 if type(row) is ValidRow:
                     valid.append(row)
                 else:
                     rejections.append(row)  # type: ignore[arg-type]
-            else:
-                rejections.append(Rejection(line, RejectCode.MALFORMED, error, fields))
-            if len(valid) >= CHUNK_SIZE or records >= MAX_SEGMENT_RECORDS:
-                counts = Counts(total=records, rejected=len(rejections))
-                yield self._cut(
-                    seq, end=reader.position, valid=valid, rejections=rejections, counts=counts, seen=seen
-                )
+            if len(valid) >= CHUNK_SIZE or records >= MAX_SEGMENT_RECORDS or chars >= MAX_SEGMENT_CHARS:
+                yield self._cut(seq, reader, valid=valid, rejections=rejections, records=records, seen=seen)
                 seq += 1
-                valid, rejections, records = [], [], 0
+                valid, rejections, records, chars = [], [], 0, 0
         if records:
-            counts = Counts(total=records, rejected=len(rejections))
-            yield self._cut(
-                seq, end=reader.position, valid=valid, rejections=rejections, counts=counts, seen=seen
-            )
+            yield self._cut(seq, reader, valid=valid, rejections=rejections, records=records, seen=seen)
 
     def _cut(
         self,
         seq: int,
+        reader: RecordReader,
         *,
-        end: Position,
         valid: list[ValidRow],
         rejections: list[Rejection],
-        counts: Counts,
+        records: int,
         seen: SeenIdentities,
     ) -> Segment:
+        end = reader.position
+        if reader.rest_unread is not None:
+            # Nothing after this segment may ever be read, not even by a resumed run.
+            end = Position(self._size, end.line)
+        counts = Counts(total=records, rejected=len(rejections))
         segment = Segment(seq, end, valid, rejections, counts)
         self._drop_duplicates(segment, seen.claim(valid))
         return segment
 
-    @staticmethod
-    def _drop_duplicates(segment: Segment, firsts: list[int | None]) -> None:
+    def _drop_duplicates(self, segment: Segment, firsts: list[int | None]) -> None:
         if not any(firsts):  # lines start at 1: the usual segment without repeats, checked in C
             return
         unique: list[ValidRow] = []
+        kept = {row.line: row for row in segment.valid}
         for row, first in zip(segment.valid, firsts, strict=True):
             if first is None:
                 unique.append(row)
@@ -192,19 +227,62 @@ class ImportEngine:
                 segment.counts.duplicates_in_file += 1
                 segment.rejections.append(
                     Rejection(
-                        row.line,
-                        RejectCode.DUPLICATE,
-                        f"duplicate of line {first}; imported once",
-                        row.values,
+                        row.line, RejectCode.DUPLICATE, self._duplicate_reason(row, first, kept), row.values
                     )
                 )
         segment.valid = unique
+
+    def _duplicate_reason(self, row: ValidRow, first: int, kept: dict[int, ValidRow]) -> str:
+        """Which line won and, when that line is still at hand (same segment), what this row differs in."""
+        reason = f"duplicate of line {first}, which is the one imported"
+        winner = kept.get(first)
+        if winner is None:
+            return reason + "; this row's data was not imported"
+        differing = [
+            self._header[i][:40] if i < len(self._header) else f"column {i + 1}"
+            for i, (a, b) in enumerate(zip(winner.values, row.values, strict=False))
+            if a.strip() != b.strip()
+        ]
+        if not differing:
+            return reason + " (same data)"
+        return reason + "; this row differed in " + ", ".join(differing[:10]) + " and was not imported"
+
+    def _result_lines(self, segment: Segment, outcomes: dict[int, tuple[Outcome, str]]) -> list[ResultLine]:
+        """One line per record of the segment, in file order."""
+        lines: list[ResultLine] = []
+        rejected = {r.line for r in segment.rejections}
+        for row in segment.valid:
+            if row.line in rejected:
+                continue
+            outcome, customer = outcomes.get(row.line, (Outcome.VALID, ""))
+            body = row.body
+            lines.append(
+                (
+                    row.line,
+                    outcome,
+                    customer,
+                    body.get("steam_id", ""),
+                    body.get("minecraft_uuid", ""),
+                    body.get("xbox_xuid", ""),
+                    "",
+                )
+            )
+        for r in segment.rejections:
+            outcome = Outcome.DUPLICATE if r.code is RejectCode.DUPLICATE else Outcome.REJECTED
+            ids = [
+                r.values[i][:ID_CHARS] if i is not None and i < len(r.values) else ""
+                for i in self._id_columns
+            ]
+            lines.append((r.line, outcome, "", ids[0], ids[1], ids[2], r.reason))
+        lines.sort(key=lambda line: line[0])
+        return lines
 
     # --- sending -------------------------------------------------------------------------------
     def _process(
         self, segment: Segment, *, reconcile: bool, deadline: Deadline, report_prefix: str
     ) -> Segment:
         """Worker: send the segment's rows, then store its part of the rejected-rows report."""
+        outcomes: dict[int, tuple[Outcome, str]] = {}
         if segment.valid:
             if self._sender is None:
                 segment.counts.valid += len(segment.valid)
@@ -212,9 +290,18 @@ class ImportEngine:
                 result = self._sender.send(segment.valid, reconcile=reconcile, deadline=deadline)
                 segment.counts.add(result.counts)
                 segment.rejections.extend(result.rejections)
+                outcomes = result.outcomes
         if segment.rejections:
             segment.rejections.sort(key=lambda r: r.line)
-            self._reports.put_part(report_prefix, segment.seq, reject_rows(segment.rejections))
+            self._reports.put_part(
+                report_prefix, segment.seq, reject_rows(segment.rejections, self._delimiter)
+            )
+        self._reports.put_part(
+            report_prefix,
+            segment.seq,
+            result_rows(self._result_lines(segment, outcomes), self._delimiter),
+            part_set=RESULTS_PARTS,
+        )
         # Only counts travel further: the rows are done with.
         segment.valid = []
         segment.rejections = []
@@ -256,6 +343,8 @@ class ImportEngine:
                     if outcome is not RunOutcome.COMPLETED:
                         break
                 state.cp1252_lines = max(state.cp1252_lines, reader.cp1252_lines)
+                if reader.rest_unread is not None:
+                    state.error = reader.rest_unread
             outcome = self._drain(run, in_flight, outcome)
         finally:
             executor.shutdown(wait=True, cancel_futures=True)
@@ -359,6 +448,8 @@ class ImportEngine:
             self._options.on_checkpoint(state)
         if self._options.progress is not None:
             self._options.progress(state)
+        if self._on_progress is not None:
+            self._on_progress(state)
         now = time.monotonic()
         if now - run.last_progress_log >= PROGRESS_LOG_SECONDS:
             run.last_progress_log = now
@@ -375,3 +466,13 @@ class ImportEngine:
     def _save(self, run: _Run) -> None:
         self._checkpoints.save(run.state, owner=self._owner, lease_seconds=self._options.lease_seconds)
         run.last_save = time.monotonic()
+
+
+def _too_large(line: int, size: int) -> Rejection:
+    return Rejection(
+        line,
+        RejectCode.ROW_TOO_LARGE,
+        f"row holds {size // 1024} KiB of text; the limit is {MAX_ROW_CHARS // 1024} KiB (its cells are "
+        "not repeated here)",
+        [],
+    )

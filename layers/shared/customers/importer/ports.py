@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, runtime_checkable
 
 from customers.importer.model.state import ImportState
+
+if TYPE_CHECKING:
+    from paynow.models import Customer
+
+    from customers.common.deadline import Deadline
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,15 +43,17 @@ class ObjectSource(Protocol):
 
 
 class ReportStore(Protocol):
-    def put_part(self, prefix: str, seq: int, data: bytes) -> None:
-        """Store one part of the rejected-rows CSV. Re-putting a part replaces it (resume is idempotent)."""
+    def put_part(self, prefix: str, seq: int, data: bytes, *, part_set: str = "parts") -> None:
+        """Store one part of a report CSV (``part_set`` names which: the rejected rows by default).
+        Re-putting a part replaces it (resume is idempotent)."""
         ...
 
-    def compose(self, prefix: str, name: str, header: bytes) -> str:
-        """Write ``prefix/name``: ``header`` then every part in order; return its URI. Parts stay."""
+    def compose(self, prefix: str, name: str, header: bytes, *, part_set: str = "parts") -> str:
+        """Write ``prefix/name``: ``header`` then every part of the set in order; return its URI.
+        Parts stay."""
         ...
 
-    def discard_parts(self, prefix: str) -> None:
+    def discard_parts(self, prefix: str, *, part_set: str = "parts") -> None:
         """Delete the parts once the import's outcome is recorded (a retry may compose again before)."""
         ...
 
@@ -71,8 +78,14 @@ class LeaseLostError(Exception):
 
 
 class CheckpointStore(Protocol):
-    def acquire(self, state: ImportState, *, owner: str, lease_seconds: float) -> ImportState:
+    def acquire(
+        self, state: ImportState, *, owner: str, lease_seconds: float, reopen_failed: bool = False
+    ) -> ImportState:
         """Take the import's lease: a new record from ``state``, or the stored one to resume or report.
+
+        A finished import is returned without its lease, unless its event is still to be published
+        (``announce_pending``), or it failed and ``reopen_failed`` asks to resume it: then the lease is
+        taken as for a running import.
 
         Raises ``BusyError`` while another owner's lease is live.
         """
@@ -91,3 +104,19 @@ class Continuer(Protocol):
 
 class EventPublisher(Protocol):
     def publish(self, detail_type: str, detail: Mapping[str, Any]) -> None: ...
+
+
+@runtime_checkable
+class CustomerListing(Protocol):
+    """Listing customers in id order (``paynow.client.PayNowClient`` has it): reconciliation walks the
+    customers an ambiguous call may have created instead of looking each row up."""
+
+    def list_customers(
+        self,
+        limit: int = 25,
+        *,
+        after: str | None = None,
+        before: str | None = None,
+        asc: bool = False,
+        deadline: Deadline | None = None,
+    ) -> list[Customer]: ...

@@ -15,7 +15,9 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import TypeVar
 
 from paynow.errors import (
     ConflictError,
@@ -33,11 +35,19 @@ from customers.common.ports import CustomersApi
 from customers.importer.config import ExistingMode
 from customers.importer.model.counts import Counts
 from customers.importer.model.rejection import RejectCode, Rejection
+from customers.importer.model.results import Outcome
 from customers.importer.model.valid_row import IDENTITY_PREFIX, ValidRow
+from customers.importer.pacing import Pacer
+from customers.importer.ports import CustomerListing
 
 # One PayNow call may not use the whole invocation: past this, back off at the engine level.
 CALL_BUDGET_SECONDS = 30.0
 _INDEX_PATH = re.compile(r"^\[?(\d+)\]?(?:[.\[]|$)")
+# Reconciliation: rows looked up first (the chunk's first and last), then list pages walked at most.
+PROBES = 2
+WALK_PAGES = 4
+WALK_PAGE_SIZE = 100
+T = TypeVar("T")
 # Customers created this long before the import started are not ours even with clock skew.
 CLOCK_SKEW = timedelta(seconds=30)
 
@@ -50,7 +60,22 @@ class DeadlineReachedError(Exception):
 class ChunkResult:
     counts: Counts = field(default_factory=Counts)
     rejections: list[Rejection] = field(default_factory=list)
+    # line -> (outcome, PayNow customer id) for every row not rejected
+    outcomes: dict[int, tuple[Outcome, str]] = field(default_factory=dict)
     calls: int = 0
+
+    def customer_of(self, row: ValidRow) -> str | None:
+        settled = self.outcomes.get(row.line)
+        return None if settled is None else settled[1]
+
+    def settled(self, row: ValidRow, outcome: Outcome, customer_id: str) -> None:
+        self.outcomes[row.line] = (outcome, customer_id)
+        if outcome is Outcome.CREATED:
+            self.counts.created += 1
+        elif outcome is Outcome.EXISTING:
+            self.counts.existing += 1
+        else:
+            self.counts.updated += 1
 
 
 def _parse_time(text: str) -> datetime | None:
@@ -75,10 +100,18 @@ class ChunkSender:
         import_started: datetime,
         sleep: Callable[[float], None] = time.sleep,
         max_backoff: float = 5.0,
+        listing: CustomerListing | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self._api = api
+        # Every PayNow call of the import goes through one pacer (a pass-through one when not given).
+        self._pacer = pacer or Pacer(1 << 16)
+        # Without a listing, reconciliation looks every row up.
+        self._listing = listing
         self._mode = mode
         self._ours_after = import_started - CLOCK_SKEW
+        # Our clock minus PayNow's, learned from the customers our own calls create (None: not yet).
+        self._clock_offset: timedelta | None = None
         self._sleep = sleep
         self._max_backoff = max_backoff
 
@@ -99,8 +132,12 @@ class ChunkSender:
                 raise DeadlineReachedError
             try:
                 result.calls += 1
-                created = self._api.bulk_create_customers(
-                    [row.upsert() for row in rows], deadline=self._call_deadline(deadline)
+                created = self._pacer.call(
+                    partial(
+                        self._api.bulk_create_customers,
+                        [row.upsert() for row in rows],
+                        deadline=self._call_deadline(deadline),
+                    )
                 )
             except (ConflictError, ValidationError) as exc:
                 rows = self._isolate(rows, exc, result, deadline)
@@ -135,11 +172,19 @@ class ChunkSender:
         self, rows: list[ValidRow], created: list[Customer], result: ChunkResult
     ) -> list[ValidRow]:
         """Count the rows the response shows as created; return those it does not show."""
+        self._learn_clock(created)
         by_identity = {
-            IDENTITY_PREFIX[key] + value for customer in created for key, value in _identities_of(customer)
+            IDENTITY_PREFIX[key] + value: customer.id
+            for customer in created
+            for key, value in _identities_of(customer)
         }
-        unmatched = [row for row in rows if not any(k in by_identity for k in row.identity_keys)]
-        result.counts.created += len(rows) - len(unmatched)
+        unmatched: list[ValidRow] = []
+        for row in rows:
+            customer_id = next((by_identity[k] for k in row.identity_keys if k in by_identity), None)
+            if customer_id is None:
+                unmatched.append(row)
+            else:
+                result.settled(row, Outcome.CREATED, customer_id)
         return unmatched
 
     def _isolate(
@@ -187,33 +232,115 @@ class ChunkSender:
             self._existing(row, found, result, deadline)
 
     def _reconcile(self, rows: list[ValidRow], result: ChunkResult, deadline: Deadline) -> list[ValidRow]:
+        """Account for the rows already in PayNow; return the ones that are not (to send again).
+
+        The cheap path, a few calls instead of one per row: look up the first row, and unless this
+        import created it, the last one. Neither created by us: the call committed nothing, and the
+        other rows are returned to be sent again (should PayNow have committed some after all, or
+        commit them late, the resend answers 409 for exactly those rows and they are looked up, so
+        nothing is created twice). One created by us: the customers created from it on are listed in
+        id order (flake ids follow creation on PayNow's clock, so ours does not matter) and matched by
+        identifier; rows the walk does not settle are looked up one by one.
+        """
+        if self._listing is None or len(rows) <= PROBES:
+            return self._lookup_each(rows, result, deadline)
+        missing: list[ValidRow] = []
+        anchor: int | None = None
+        probed = 0
+        for probe in (rows[0], rows[-1]):
+            probed += 1
+            missing += self._lookup_each([probe], result, deadline)
+            settled = result.outcomes.get(probe.line)
+            if settled is not None and settled[0] is Outcome.CREATED:
+                anchor = int(settled[1])  # created by this import: its call's customers follow it
+                break
+        rest = rows[1:] if probed == 1 else rows[1:-1]
+        if anchor is None:
+            return [*missing, *rest]
+        unmatched = self._walk(rest, anchor, result, deadline)
+        return [*missing, *self._lookup_each(unmatched, result, deadline)]
+
+    def _walk(
+        self, rows: list[ValidRow], anchor: int, result: ChunkResult, deadline: Deadline
+    ) -> list[ValidRow]:
+        """Settle the rows found among the customers listed from ``anchor`` on; return the others."""
+        listing = self._listing
+        assert listing is not None
+        waiting = {key: row for row in rows for key in row.identity_keys}
+        done: set[int] = set()
+        after = str(anchor - 1)
+        for _ in range(WALK_PAGES):
+
+            def page_after(cursor: str = after) -> list[Customer]:
+                return listing.list_customers(
+                    WALK_PAGE_SIZE, after=cursor, asc=True, deadline=self._call_deadline(deadline)
+                )
+
+            page = self._idempotent(page_after, deadline)
+            result.calls += 1
+            for customer in page:
+                for lookup_key, value in _identities_of(customer):
+                    row = waiting.get(IDENTITY_PREFIX[lookup_key] + value)
+                    if row is not None and row.line not in done:
+                        done.add(row.line)
+                        self._found(row, customer, result, deadline)
+            waiting = {k: row for k, row in waiting.items() if row.line not in done}
+            if not waiting or len(page) < WALK_PAGE_SIZE:
+                break
+            after = page[-1].id
+        return [row for row in rows if row.line not in done]
+
+    def _lookup_each(self, rows: list[ValidRow], result: ChunkResult, deadline: Deadline) -> list[ValidRow]:
         """Look every row up; account for those already in PayNow and return the ones that are not."""
         missing: list[ValidRow] = []
         for row in rows:
             found = self._lookup(row, deadline)
+            result.calls += len(row.identity_keys)
             if found is None:
                 missing.append(row)
             elif isinstance(found, str):
                 self._reject(row, RejectCode.CONFLICT, found, result)
-            elif self._is_ours(found):
-                result.counts.created += 1
             else:
-                self._existing(row, found, result, deadline)
+                self._found(row, found, result, deadline)
         return missing
+
+    def _found(self, row: ValidRow, customer: Customer, result: ChunkResult, deadline: Deadline) -> None:
+        if self._is_ours(customer):
+            result.settled(row, Outcome.CREATED, customer.id)
+        else:
+            self._existing(row, customer, result, deadline)
 
     def _is_ours(self, customer: Customer) -> bool:
         created = _parse_time(customer.created_at)
-        return created is not None and created >= self._ours_after
+        if created is None:
+            return False
+        # created_at is on PayNow's clock, the import's start on ours: compare on one clock.
+        return created + (self._clock_offset or timedelta(0)) >= self._ours_after
+
+    def _learn_clock(self, created: list[Customer]) -> None:
+        now = datetime.now(UTC)
+        for customer in created[:1]:
+            stamp = _parse_time(customer.created_at)
+            if stamp is not None:
+                # The smallest difference seen is the closest to the true offset (it includes latency).
+                offset = now - stamp
+                if self._clock_offset is None or offset < self._clock_offset:
+                    self._clock_offset = offset
 
     def _existing(self, row: ValidRow, customer: Customer, result: ChunkResult, deadline: Deadline) -> None:
         changes = {k: v for k, v in row.body.items() if k in ("name", "metadata")}
+        if self._mode is ExistingMode.MERGE and "metadata" in changes:
+            # PATCH replaces the whole map: send the stored keys too, the CSV's winning on conflict.
+            changes["metadata"] = {**customer.metadata, **changes["metadata"]}
         if self._mode is ExistingMode.SKIP or not changes:
-            result.counts.existing += 1
+            result.settled(row, Outcome.EXISTING, customer.id)
             return
         try:
             result.calls += 1
-            self._api.update_customer(
-                customer.id, CustomerUpsert(**changes), deadline=self._call_deadline(deadline)
+            body = CustomerUpsert(**changes)
+            self._idempotent(
+                partial(self._api.update_customer, customer.id, body, deadline=self._call_deadline(deadline)),
+                deadline,
             )
         except (ConflictError, ValidationError) as exc:
             self._reject(
@@ -229,7 +356,7 @@ class ChunkSender:
                 result,
             )
             return
-        result.counts.updated += 1
+        result.settled(row, Outcome.UPDATED, customer.id)
 
     def _lookup(self, row: ValidRow, deadline: Deadline) -> Customer | str | None:
         """The one customer holding the row's identities, None, or a conflict explanation."""
@@ -247,15 +374,20 @@ class ChunkSender:
         return next(iter(found.values()))
 
     def _lookup_one(self, key: LookupKey, value: str, deadline: Deadline) -> Customer | None:
+        return self._idempotent(
+            lambda: self._api.lookup_customer(key, value, deadline=self._call_deadline(deadline)), deadline
+        )
+
+    def _idempotent(self, call: Callable[[], T], deadline: Deadline) -> T:
+        """A read or a PATCH, retried after any transient failure (safe to repeat)."""
         failures = 0
         while True:
             try:
-                return self._api.lookup_customer(key, value, deadline=self._call_deadline(deadline))
+                return self._pacer.call(call)
             except RateLimitedError as exc:
                 failures += 1
                 self._backoff(failures, deadline, exc.retry_after)
             except PayNowError as exc:
-                # Lookups are reads: any transient failure can be retried safely.
                 if not (outcome_unknown(exc) or isinstance(exc, TransportError)):
                     raise
                 failures += 1

@@ -11,16 +11,19 @@ from typing import Any, Protocol
 from customers.common.deadline import Deadline
 from customers.common.ports import CustomersApi
 from customers.importer.config import ExistingMode, ImportConfig
-from customers.importer.engine import ImportEngine, RunOutcome
+from customers.importer.engine import RESULTS_PARTS, ImportEngine, RunOutcome
 from customers.importer.model.counts import Counts
 from customers.importer.model.rejection import reject_header
 from customers.importer.model.request import ImportRequest
+from customers.importer.model.results import results_header
 from customers.importer.model.state import ImportState, ImportStatus
-from customers.importer.model.summary import Summary
+from customers.importer.model.summary import Progress, Summary, message_for
+from customers.importer.pacing import Pacer
 from customers.importer.ports import (
     BusyError,
     CheckpointStore,
     Continuer,
+    CustomerListing,
     EventPublisher,
     ObjectSource,
     ObjectVersion,
@@ -34,6 +37,10 @@ IMPORT_COMPLETED = "Import Completed"
 IMPORT_FAILED = "Import Failed"
 SUMMARY_NAME = "summary.json"
 REJECTED_NAME = "rejected.csv"
+RESULTS_NAME = "results.csv"
+ERROR_CHARS = 2000
+# The running summary.json is rewritten at a checkpoint at most this often (each write is an S3 PUT).
+PROGRESS_SECONDS = 5.0
 
 
 class MetricsSink(Protocol):
@@ -73,24 +80,29 @@ class ImportService:
     def handle(self, request: ImportRequest, *, deadline: Deadline, owner: str) -> Summary:
         """Import (or continue importing) one object version; returns its summary so far."""
         config = self._config
-        if config.bucket is not None and request.bucket != config.bucket:
-            raise ValueError(f"refusing to import from bucket {request.bucket!r}: not the import bucket")
-        if config.reports_prefix and request.key.startswith(config.reports_prefix):
-            raise ValueError(f"refusing to import {request.key!r}: it is under the reports prefix")
+        self._refuse_foreign(request)
         version = self._source.head(request.bucket, request.key, request.version_id)
         initial = self._new_state(version)
-        state, held = self._acquire(initial, owner, deadline)
+        state, held = self._acquire(initial, owner, deadline, reopen=request.resume_failed)
         prefix = self.report_prefix(version)
         if not held:
             logger.info("import in progress in another invocation", extra={"import_id": state.import_id})
             return self._summary(state, prefix)
+        if state.announce_pending:
+            return self._announce(state, prefix, owner)
         if state.status is not ImportStatus.RUNNING:
             if not (request.resume_failed and state.status is ImportStatus.FAILED):
                 logger.info("import already finished; nothing to do", extra={"import_id": state.import_id})
                 if self._metrics is not None:
                     self._metrics.add_metric(name="ImportRedelivered", unit="Count", value=1)
                 return self._summary(state, prefix)
-            state.status, state.error = ImportStatus.RUNNING, None
+            # Reopened: the failed outcome recorded before is no longer the import's summary.
+            state.status, state.error, state.summary, state.finished_at = (
+                ImportStatus.RUNNING,
+                None,
+                None,
+                None,
+            )
         state.hops += 1
         if state.hops > config.max_hops:
             state.error = f"gave up after {config.max_hops} invocations (IMPORT_MAX_HOPS)"
@@ -100,8 +112,13 @@ class ImportService:
         sender = None
         if self._api is not None and not config.dry_run:
             sender = ChunkSender(
-                self._api, mode=ExistingMode(state.existing_mode), import_started=_parse(state.started_at)
+                self._api,
+                mode=ExistingMode(state.existing_mode),
+                import_started=_parse(state.started_at),
+                listing=self._api if isinstance(self._api, CustomerListing) else None,
+                pacer=Pacer(config.concurrency, config.max_requests_per_second),
             )
+        progress = _ProgressWriter(self, prefix, started)
         engine = ImportEngine(
             source=self._source,
             reports=self._reports,
@@ -109,6 +126,7 @@ class ImportService:
             sender=sender,
             owner=owner,
             options=config,
+            on_progress=progress.checkpointed,
         )
         outcome = engine.run(version, state, prefix, deadline)
         state.active_seconds += time.monotonic() - started
@@ -132,6 +150,18 @@ class ImportService:
         return self._finish(state, status, prefix, owner)
 
     # --- steps ---------------------------------------------------------------------------------
+    def _refuse_foreign(self, request: ImportRequest) -> None:
+        config = self._config
+        if config.bucket is not None and request.bucket != config.bucket:
+            raise ValueError(f"refusing to import from bucket {request.bucket!r}: not the import bucket")
+        if config.reports_prefix and request.key.startswith(config.reports_prefix):
+            raise ValueError(f"refusing to import {request.key!r}: it is under the reports prefix")
+        # IAM also confines the function to the prefix; the code does not rely on it.
+        if not request.key.startswith(config.incoming_prefix):
+            raise ValueError(
+                f"refusing to import {request.key!r}: only keys under {config.incoming_prefix!r} are imported"
+            )
+
     def _new_state(self, version: ObjectVersion) -> ImportState:
         return ImportState(
             import_id=version.import_id,
@@ -144,7 +174,9 @@ class ImportService:
             started_at=datetime.now(UTC).isoformat(),
         )
 
-    def _acquire(self, initial: ImportState, owner: str, deadline: Deadline) -> tuple[ImportState, bool]:
+    def _acquire(
+        self, initial: ImportState, owner: str, deadline: Deadline, *, reopen: bool = False
+    ) -> tuple[ImportState, bool]:
         """The import's state, and whether we now hold its lease.
 
         Another invocation's live lease means either a duplicate delivery (the holder works on) or
@@ -155,7 +187,7 @@ class ImportService:
         while True:
             try:
                 return self._checkpoints.acquire(
-                    initial, owner=owner, lease_seconds=self._config.lease_seconds
+                    initial, owner=owner, lease_seconds=self._config.lease_seconds, reopen_failed=reopen
                 ), True
             except BusyError as busy:
                 if first_seen is None:
@@ -187,20 +219,38 @@ class ImportService:
 
     def _finish(self, state: ImportState, status: ImportStatus, prefix: str, owner: str) -> Summary:
         state.status = status
+        if state.error is not None and len(state.error) > ERROR_CHARS:
+            # The error travels in the checkpoint item and the event: both have size limits.
+            state.error = state.error[:ERROR_CHARS] + "..."
         state.finished_at = datetime.now(UTC).isoformat()
         summary = self._summary(state, prefix)
-        self._reports.compose(prefix, REJECTED_NAME, reject_header(state.header or []))
+        delimiter = state.delimiter or ","
+        self._reports.compose(prefix, REJECTED_NAME, reject_header(state.header or [], delimiter))
+        self._reports.compose(prefix, RESULTS_NAME, results_header(delimiter), part_set=RESULTS_PARTS)
         self._reports.put_json(prefix, SUMMARY_NAME, summary.model_dump(mode="json"))
         state.summary = summary.model_dump(mode="json")
-        # Publish before recording the outcome: a crash in between republishes (at-least-once).
-        if self._events is not None:
-            detail_type = IMPORT_COMPLETED if status is ImportStatus.COMPLETED else IMPORT_FAILED
-            self._events.publish(detail_type, state.summary)
-        self._checkpoints.save(state, owner=owner, lease_seconds=0)
+        # Record the outcome before publishing it: a failed write (or a crash) before this point
+        # publishes nothing, and a retry finishes again; after it, only the event is left to send.
+        state.announce_pending = self._events is not None
+        self._checkpoints.save(state, owner=owner, lease_seconds=self._config.lease_seconds)
         self._reports.discard_parts(prefix)
+        self._reports.discard_parts(prefix, part_set=RESULTS_PARTS)
         if self._metrics is not None:
             self._metrics.add_metric(name=f"Import{status.value.capitalize()}", unit="Count", value=1)
         logger.info("import finished", extra={"import_id": state.import_id, "status": status.value})
+        return self._announce(state, prefix, owner)
+
+    def _announce(self, state: ImportState, prefix: str, owner: str) -> Summary:
+        """Publish the recorded outcome once, then clear the mark (and release the lease).
+
+        Only a crash between the publish and the write that clears the mark publishes it again.
+        """
+        summary = self._summary(state, prefix)
+        if state.announce_pending and self._events is not None:
+            detail_type = IMPORT_COMPLETED if state.status is ImportStatus.COMPLETED else IMPORT_FAILED
+            self._events.publish(detail_type, summary.model_dump(mode="json"))
+        state.announce_pending = False
+        self._checkpoints.save(state, owner=owner, lease_seconds=0)
         return summary
 
     def _summary(self, state: ImportState, prefix: str) -> Summary:
@@ -210,7 +260,7 @@ class ImportService:
         encoding = None
         if state.header is not None:
             encoding = "utf-8" if state.cp1252_lines == 0 else f"utf-8 with {state.cp1252_lines} cp1252 lines"
-        return Summary(
+        summary = Summary(
             import_id=state.import_id,
             bucket=state.bucket,
             key=state.key,
@@ -229,8 +279,32 @@ class ImportService:
             elapsed_seconds=round(seconds, 3),
             rows_per_second=round(state.counts.total / seconds, 1) if seconds > 0 else 0.0,
             rejected_report=self._reports.location(prefix, REJECTED_NAME),
+            results_report=self._reports.location(prefix, RESULTS_NAME),
             summary_report=self._reports.location(prefix, SUMMARY_NAME),
         )
+        summary.message = message_for(summary)
+        return summary
+
+    def write_progress(self, state: ImportState, prefix: str, seconds: float) -> None:
+        """The ``running`` summary.json, with where the import stands, and the progress metric."""
+        summary = self._summary(state, prefix)
+        rate = state.counts.total / seconds if seconds > 0 else 0.0
+        done = state.offset / state.size if state.size else 0.0
+        left = None
+        if 0 < done < 1 and seconds > 0:
+            left = round(seconds * (1 - done) / done, 1)
+        summary.elapsed_seconds = round(seconds, 3)
+        summary.rows_per_second = round(rate, 1)
+        summary.progress = Progress(
+            bytes_read=state.offset,
+            bytes_total=state.size,
+            percent=round(100 * done, 1),
+            rows_per_second=round(rate, 1),
+            seconds_left=left,
+        )
+        self._reports.put_json(prefix, SUMMARY_NAME, summary.model_dump(mode="json", exclude_none=True))
+        if self._metrics is not None:
+            self._metrics.add_metric(name="ImportProgressPercent", unit="Percent", value=round(100 * done, 1))
 
     def _emit(self, counts: Counts, before: Counts) -> None:
         if self._metrics is None:
@@ -243,3 +317,20 @@ class ImportService:
 
 def _parse(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+class _ProgressWriter:
+    """Writes the running summary at checkpoints: the first one of a hop, then every few seconds."""
+
+    def __init__(self, service: ImportService, prefix: str, started: float) -> None:
+        self._service = service
+        self._prefix = prefix
+        self._started = started
+        self._last: float | None = None
+
+    def checkpointed(self, state: ImportState) -> None:
+        now = time.monotonic()
+        if self._last is not None and now - self._last < PROGRESS_SECONDS:
+            return
+        self._last = now
+        self._service.write_progress(state, self._prefix, state.active_seconds + now - self._started)

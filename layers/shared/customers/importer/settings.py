@@ -17,6 +17,8 @@ class ImporterSettings(PayNowFunctionSettings):
     existing_mode: ExistingMode = Field(default=ExistingMode.SKIP, alias="IMPORT_EXISTING_MODE")
     concurrency: int = Field(default=4, ge=1, le=32, alias="IMPORT_CONCURRENCY")
     max_hops: int = Field(default=50, ge=1, le=1000, alias="IMPORT_MAX_HOPS")
+    # 0 (the template's default) means no ceiling.
+    max_requests_per_second: float = Field(default=0, ge=0, le=1000, alias="IMPORT_MAX_REQUESTS_PER_SECOND")
     function_name: str | None = Field(default=None, alias="IMPORT_FUNCTION_NAME")
     lambda_function_name: str | None = Field(default=None, alias="AWS_LAMBDA_FUNCTION_NAME")
 
@@ -46,4 +48,5 @@ class ImporterSettings(PayNowFunctionSettings):
             existing_mode=self.existing_mode,
             concurrency=self.concurrency,
             max_hops=self.max_hops,
+            max_requests_per_second=self.max_requests_per_second or None,
         )

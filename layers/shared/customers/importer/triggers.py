@@ -24,7 +24,15 @@ class UnsupportedEventError(ValueError):
 
 
 def parse_event(event: Mapping[str, Any]) -> list[ImportRequest]:
-    """S3 notification (one request per record), EventBridge "Object Created", continuation, or direct."""
+    """S3 notification (one request per record), EventBridge "Object Created", continuation, or direct.
+
+    Folder placeholders (keys ending in ``/``, what the S3 console's "Create folder" writes) are
+    dropped quietly: they are not uploads.
+    """
+    return [request for request in _requests(event) if not request.key.endswith("/")]
+
+
+def _requests(event: Mapping[str, Any]) -> list[ImportRequest]:
     if "Records" in event:
         requests = []
         for record in S3Event(dict(event)).records:

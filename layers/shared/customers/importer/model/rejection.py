@@ -20,6 +20,8 @@ def neutralise(value: str) -> str:
 
 class RejectCode(StrEnum):
     MALFORMED = "malformed_csv"
+    REST_UNREAD = "rest_of_file_unread"
+    ROW_TOO_LARGE = "row_too_large"
     TOO_MANY_FIELDS = "too_many_fields"
     UNDECODABLE = "undecodable_text"
     NO_IDENTIFIER = "no_identifier"
@@ -42,20 +44,26 @@ class Rejection:
     values: list[str]
 
 
-def reject_header(original_header: list[str]) -> bytes:
+def reject_header(original_header: list[str], delimiter: str = ",") -> bytes:
     # The BOM makes Excel open the file as UTF-8 instead of the local code page.
-    return b"\xef\xbb\xbf" + _csv_bytes([[*REJECT_COLUMNS, *(neutralise(h) for h in original_header)]])
-
-
-def reject_rows(rejections: Iterable[Rejection]) -> bytes:
-    return _csv_bytes(
-        [str(r.line), r.code.value, neutralise(r.reason), *(neutralise(v) for v in r.values)]
-        for r in rejections
+    return b"\xef\xbb\xbf" + csv_bytes(
+        [[*REJECT_COLUMNS, *(neutralise(h) for h in original_header)]], delimiter
     )
 
 
-def _csv_bytes(rows: Iterable[list[str]]) -> bytes:
+def reject_rows(rejections: Iterable[Rejection], delimiter: str = ",") -> bytes:
+    """In the upload's delimiter, so the fixed file can be uploaded again as it is."""
+    return csv_bytes(
+        (
+            [str(r.line), r.code.value, neutralise(r.reason), *(neutralise(v) for v in r.values)]
+            for r in rejections
+        ),
+        delimiter,
+    )
+
+
+def csv_bytes(rows: Iterable[list[str]], delimiter: str = ",") -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")

@@ -47,3 +47,5 @@ class ImportState(BaseModel):
     error: str | None = None
     finished_at: str | None = None
     summary: dict[str, object] | None = None
+    # The outcome is recorded, its event not yet published: whoever holds the lease next publishes it.
+    announce_pending: bool = False

@@ -91,3 +91,18 @@ def _shown(header: list[str], limit: int = 10) -> str:
     if len(header) > limit:
         cells.append(f"... ({len(header)} columns)")
     return ", ".join(cells) or "nothing"
+
+
+SHOWN_COLUMNS = 20
+SHOWN_COLUMN_CHARS = 60
+
+
+def shown_columns(names: list[str]) -> list[str]:
+    """At most ``SHOWN_COLUMNS`` names, each cut short, and a last entry counting the rest: what the
+    checkpoint and the summary carry (both have size limits), whatever the header holds."""
+    shown = [
+        n if len(n) <= SHOWN_COLUMN_CHARS else n[:SHOWN_COLUMN_CHARS] + "..." for n in names[:SHOWN_COLUMNS]
+    ]
+    if len(names) > SHOWN_COLUMNS:
+        shown.append(f"... and {len(names) - SHOWN_COLUMNS} more")
+    return shown

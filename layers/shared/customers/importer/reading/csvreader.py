@@ -23,6 +23,10 @@ UNDECODABLE = "\ufffd"
 # A real export's header is a few hundred bytes. The header is kept in the checkpoint (a DynamoDB item,
 # 400 KB) and echoed by the summary event (EventBridge, 256 KB), so anything near those is refused.
 HEADER_LIMIT = 32 << 10
+# Identifiers, name, platform and PayNow's 50 metadata keys need a few dozen columns; exports with
+# extra columns stay far below this. It bounds what the checkpoint and the reports carry per column.
+MAX_HEADER_COLUMNS = 500
+_CONTROL = frozenset(chr(c) for c in range(32)) - {"\t"} | {"\x7f"}
 
 
 class CsvFileError(Exception):
@@ -91,9 +95,39 @@ class _Lines:
             return raw.decode("cp1252", errors="replace")
 
 
+# Names the importer reads as text (any letter case); the content decides whether it is a usable CSV.
+TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+_SAVE_AS_CSV = "save it as 'CSV UTF-8' in your spreadsheet (File > Save As) and upload the .csv file"
+_KNOWN_OTHERS = {
+    ".xlsx": "an Excel workbook",
+    ".xlsm": "an Excel workbook",
+    ".xls": "an Excel workbook",
+    ".numbers": "a Numbers spreadsheet",
+    ".ods": "an OpenDocument spreadsheet",
+    ".json": "a JSON file",
+    ".zip": "a zip archive",
+    ".gz": "a compressed file",
+}
+# Workbooks are zip (xlsx, numbers, ods) or OLE (xls) containers.
+_CONTAINER_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+
+
+def name_problem(key: str) -> str | None:
+    """Why an object of this name is not imported (None: read it). Case never matters."""
+    name = key.rsplit("/", 1)[-1]
+    lowered = name.lower()
+    if lowered.endswith(TEXT_SUFFIXES):
+        return None
+    suffix = "." + lowered.rsplit(".", 1)[-1] if "." in lowered else ""
+    kind = _KNOWN_OTHERS.get(suffix, f"a {suffix} file" if suffix else "a file without extension")
+    return f"{name[:100]!r} is {kind}, not CSV: {_SAVE_AS_CSV}"
+
+
 def read_header(stream: BinaryIO) -> Header:
     """Read the header record from the start of the file: BOM, delimiter and column names."""
     first = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
+    if first.startswith(_CONTAINER_MAGIC):
+        raise CsvFileError(f"the file is a spreadsheet workbook, not CSV: {_SAVE_AS_CSV}")
     if first[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(first) >= 2 and b"\x00" in first):
         raise CsvFileError(
             "the file is UTF-16; save it as 'CSV UTF-8' (or Windows-1252 CSV) and upload again"
@@ -123,8 +157,21 @@ def read_header(stream: BinaryIO) -> Header:
                 head = next(csv.reader(_rest(), delimiter=delimiter))
         except csv.Error as exc:
             raise CsvFileError(f"the header line is not valid CSV ({exc})") from None
+        _check_header(head)
         return Header(fields=head, delimiter=delimiter, bom=bom, end=Position(lines.offset, lines.line))
     raise CsvFileError("the file is empty (no header line)")
+
+
+def _check_header(head: list[str]) -> None:
+    if len(head) > MAX_HEADER_COLUMNS:
+        raise CsvFileError(
+            f"the header has {len(head)} columns; the limit is {MAX_HEADER_COLUMNS} (remove unused columns)"
+        )
+    for index, cell in enumerate(head, start=1):
+        if not _CONTROL.isdisjoint(cell):
+            raise CsvFileError(
+                f"header column {index} contains control characters: is this really a CSV text file?"
+            )
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -162,15 +209,22 @@ class _Block:
 
 
 BLOCK_BYTES = 256 << 10
+# No real export has a physical line this long; past it the reader cannot know where records start.
+MAX_LINE_BYTES = 256 << 10
+# Fed to csv after the last line read before an over-long line: a non-character, never in real text.
+_STOP = "\ufdd0"
 
 
 class RecordReader:
     """Data records from ``start`` (a position returned earlier). Blank lines are skipped.
 
     The file is read in blocks of whole lines that are decoded at once (C speed); ``csv.reader``
-    consumes their lines through ``itertools.chain`` so no Python code runs per line. A malformed
-    record (a field over ``csv.field_size_limit``, a NUL byte) is yielded once with ``error`` set, and
-    reading continues after it.
+    consumes their lines through ``itertools.chain`` so no Python code runs per line. A record with a
+    stray line break outside quotes is yielded once with ``error`` set, and reading continues after it.
+    A line over ``MAX_LINE_BYTES`` or a field over ``csv.field_size_limit`` (an unclosed quote) means
+    the reader no longer knows where a record starts: resynchronising could import text from inside a
+    cell as a row. It yields one error record at the line where certainty ended, sets
+    ``rest_unread`` and stops.
     """
 
     def __init__(self, stream: BinaryIO, start: Position, delimiter: str) -> None:
@@ -182,6 +236,12 @@ class RecordReader:
         self._base = start.line  # lines consumed before the current csv reader (absolute count)
         self._reader: Any = None
         self.cp1252_lines = 0
+        # After the last line (or before an over-long one) csv is fed one ``_STOP`` line: read as a
+        # record of its own, input ended cleanly; swallowed into a cell, a quote was left open.
+        self._ended = False
+        self._overlong_line: int | None = None
+        # Set when reading stopped early: why, and the rest of the file from that line was not read.
+        self.rest_unread: str | None = None
 
     @property
     def lines_consumed(self) -> int:
@@ -205,16 +265,30 @@ class RecordReader:
         while True:
             raw = stream.read(BLOCK_BYTES)
             if not raw:
+                self._ended = True
+                yield [_STOP + "\n"]
                 return
             if not raw.endswith(b"\n"):
                 # Complete the last line, bounded: a file without newlines must not be read whole.
-                raw += stream.readline(BLOCK_BYTES)
-            block = self._decode(raw)
-            # Keep only blocks a record in progress may still refer to.
-            consumed = self.lines_consumed
-            self._blocks = [b for b in self._blocks if b.first_line + len(b.lines) > consumed]
-            self._blocks.append(block)
-            yield block.lines
+                tail = len(raw) - raw.rfind(b"\n") - 1
+                rest = stream.readline(max(MAX_LINE_BYTES - tail, 0) + 1)
+                raw += rest
+                if not raw.endswith(b"\n") and tail + len(rest) > MAX_LINE_BYTES:
+                    whole = raw[: len(raw) - tail - len(rest)]
+                    if whole:
+                        yield self._keep(self._decode(whole)).lines
+                    self._overlong_line = self._next_line + 1
+                    self._ended = True
+                    yield [_STOP + "\n"]
+                    return
+            yield self._keep(self._decode(raw)).lines
+
+    def _keep(self, block: _Block) -> _Block:
+        # Keep only blocks a record in progress may still refer to.
+        consumed = self.lines_consumed
+        self._blocks = [b for b in self._blocks if b.first_line + len(b.lines) > consumed]
+        self._blocks.append(block)
+        return block
 
     def _decode(self, raw: bytes) -> _Block:
         start, first_line = self._next_offset, self._next_line
@@ -262,14 +336,40 @@ class RecordReader:
                 except StopIteration:
                     return
                 except csv.Error as exc:
-                    yield (
-                        base + previous + 1,
-                        [],
-                        f"malformed CSV record ({exc}); check for an unclosed quote",
+                    start = base + previous + 1
+                    if "new-line character" in str(exc) and reader.line_num - previous == 1:
+                        # A stray CR outside quotes: the record ended with its line; go on after it.
+                        yield (start, [], f"malformed CSV record ({exc})")
+                        break
+                    yield self._stop(
+                        start,
+                        f"a field is longer than {csv.field_size_limit() // 1024} KiB (an unclosed quote?)",
                     )
-                    break
+                    return
+                if self._ended and fields and _STOP in fields[-1]:
+                    self._base = base - 1  # the stop line is not part of the file
+                    if self._overlong_line is not None or fields != [_STOP]:
+                        yield self._stop(*self._end_stop(base + previous + 1, fields))
+                    return
                 # Blank and whitespace-only records are skipped; a filled first cell settles it cheaply.
                 if fields and (fields[0].strip() or "".join(fields).strip()):
                     yield (base + previous + 1, fields, None)
                 previous = reader.line_num
             self._base = base + reader.line_num
+
+    def _end_stop(self, start: int, fields: list[str]) -> tuple[int, str]:
+        """Where reading stops at an over-long line or the end of the file: there, or where a quoted
+        record left open began."""
+        if self._overlong_line is None:
+            return start, f"the quote opened in the record on line {start} is never closed"
+        reason = f"line {self._overlong_line} is longer than {MAX_LINE_BYTES // 1024} KiB"
+        if fields == [_STOP]:
+            return self._overlong_line, reason
+        return start, reason + f" and cuts the quoted record that starts on line {start}"
+
+    def _stop(self, line: int, reason: str) -> Record:
+        self.rest_unread = (
+            f"{reason}: line {line} and everything after it was not read. Rows before line {line} were "
+            f"imported; fix the file and upload line {line} onwards again"
+        )
+        return (line, [], self.rest_unread)

@@ -1,0 +1,161 @@
+"""results.csv: one line per data row with its outcome and PayNow customer id, in the upload's delimiter."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from customers.importer.config import ExistingMode
+from customers.importer.model.summary import Summary
+from paynow.models import CustomerUpsert
+
+from tests.support.import_memory import csv_text, steam
+from tests.support.import_stack import BUCKET, ImportStack
+
+
+def _csv(stack: ImportStack, uri: str | None, delimiter: str) -> list[list[str]]:
+    assert uri is not None
+    body = stack.s3.get_object(Bucket=BUCKET, Key=uri.removeprefix(f"s3://{BUCKET}/"))["Body"].read()
+    assert body.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=delimiter))
+
+
+def _results(stack: ImportStack, summary: Summary, delimiter: str = ",") -> list[list[str]]:
+    return _csv(stack, summary.results_report, delimiter)
+
+
+@pytest.mark.parametrize("mode", [ExistingMode.SKIP, ExistingMode.UPDATE])
+def test_every_row_gets_its_outcome_and_customer_id_in_the_uploads_delimiter(
+    import_stack: ImportStack, mode: ExistingMode
+) -> None:
+    existing = import_stack.client.create_customer(CustomerUpsert(steam_id=steam(2), name="Old"))
+    rows = [
+        [steam(1), "Ann"],
+        [steam(2), "Bob"],
+        ["=cmd|' /C calc'!A0", "Eve"],
+        [steam(1), "Ann again"],
+        [steam(3), "Cy"],
+    ]
+    import_stack.put("incoming/results.csv", csv_text(["steam_id", "name"], rows, delimiter=";"))
+    summary = import_stack.run("incoming/results.csv", mode=mode)
+    results = _results(import_stack, summary, ";")
+    assert results[0] == [
+        "line",
+        "outcome",
+        "customer_id",
+        "steam_id",
+        "minecraft_uuid",
+        "xbox_xuid",
+        "reason",
+    ]
+    by_steam = {c["steam_id"]: c["id"] for c in import_stack.emu.inspect.customers()}
+    second = "existing" if mode is ExistingMode.SKIP else "updated"
+    assert [r[:4] for r in results[1:]] == [
+        ["2", "created", by_steam[steam(1)], steam(1)],
+        ["3", second, existing.id, steam(2)],
+        ["4", "rejected", "", "'=cmd|' /C calc'!A0"],
+        ["5", "duplicate", "", steam(1)],
+        ["6", "created", by_steam[steam(3)], steam(3)],
+    ]
+    assert "duplicate of line 2" in results[4][6]
+    assert results[3][6]
+    rejected = _csv(import_stack, summary.rejected_report, ";")
+    assert rejected[0][:5] == ["line", "reason_code", "reason", "steam_id", "name"]
+    assert [r[0] for r in rejected[1:]] == ["4", "5"]
+
+
+def test_a_resumed_import_still_has_exactly_one_result_per_row(import_stack: ImportStack) -> None:
+    rows = [[steam(i)] for i in range(1, 1201)]
+    rows[700] = ["not-an-id"]
+    import_stack.put("incoming/resume.csv", csv_text(["steam_id"], rows))
+    checkpoints = 0
+
+    def die(_: object) -> None:
+        nonlocal checkpoints
+        checkpoints += 1
+        if checkpoints == 2:
+            raise SystemExit("invocation killed")
+
+    with pytest.raises(SystemExit):
+        import_stack.run("incoming/resume.csv", concurrency=2, lease_seconds=0.5, on_checkpoint=die)
+    summary = import_stack.run("incoming/resume.csv", concurrency=2)
+    results = _results(import_stack, summary)[1:]
+    assert [int(r[0]) for r in results] == list(range(2, 1202))
+    assert sum(r[1] == "created" for r in results) == 1199
+    assert all(r[2] for r in results if r[1] == "created")
+    assert len({r[2] for r in results if r[1] == "created"}) == 1199
+    assert results[700][1] == "rejected"
+
+
+def test_a_running_summary_shows_progress_while_the_import_runs(
+    import_stack: ImportStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("customers.importer.service.PROGRESS_SECONDS", 0.0)
+    import_stack.put("incoming/progress.csv", csv_text(["steam_id"], [[steam(i)] for i in range(1, 2001)]))
+    seen: list[dict[str, object]] = []
+    key = "reports/progress.csv/"
+
+    def read_summary(_: object) -> None:
+        listed = import_stack.s3.list_objects_v2(Bucket=BUCKET, Prefix=key).get("Contents", [])
+        for item in listed:
+            if item["Key"].endswith("summary.json"):
+                seen.append(
+                    json.loads(import_stack.s3.get_object(Bucket=BUCKET, Key=item["Key"])["Body"].read())
+                )
+
+    summary = import_stack.run("incoming/progress.csv", concurrency=2, on_checkpoint=read_summary)
+    running = [s for s in seen if s["status"] == "running"]
+    assert running
+    last = running[-1]
+    progress = last["progress"]
+    assert isinstance(progress, dict)
+    assert 0 < progress["percent"] < 100
+    assert 0 < progress["bytes_read"] < progress["bytes_total"]
+    assert 0 < last["counts"]["total"] < 2000  # type: ignore[index]
+    assert last["hops"] == 1
+    assert import_stack.summary_object(summary)["status"] == "completed"
+
+
+def test_merge_mode_keeps_stored_metadata_keys_the_csv_does_not_set(import_stack: ImportStack) -> None:
+    existing = import_stack.client.create_customer(
+        CustomerUpsert(steam_id=steam(2), name="Old", metadata={"crm": "c-17", "tier": "bronze"})
+    )
+    rows = [[steam(1), "New1", "gold"], [steam(2), "New2", "vip"]]
+    import_stack.put("incoming/merge.csv", csv_text(["steam_id", "name", "metadata.tier"], rows))
+    summary = import_stack.run("incoming/merge.csv", mode=ExistingMode.MERGE)
+    assert (summary.counts.created, summary.counts.updated) == (1, 1)
+    merged = import_stack.emu.inspect.customer(existing.id)
+    assert (merged["name"], merged["metadata"]) == ("New2", {"crm": "c-17", "tier": "vip"})
+
+
+def test_the_summary_says_in_one_line_what_happened_and_hides_dry_run_counts(
+    import_stack: ImportStack,
+) -> None:
+    import_stack.client.create_customer(CustomerUpsert(steam_id=steam(2)))
+    rows = [[steam(1)], [steam(2)], ["nope"], [steam(3)], [steam(1)]]
+    import_stack.put("incoming/message.csv", csv_text(["steam_id"], rows))
+    summary = import_stack.run("incoming/message.csv")
+    document = import_stack.summary_object(summary)
+    assert document["message"] == (
+        "2 created, 1 already existed, 1 rejected, 1 duplicates in the file — see rejected.csv"
+    )
+    assert "valid" not in document["counts"]
+    assert [e["detail"]["message"] for e in import_stack.events()] == [document["message"]]
+
+
+def test_a_duplicate_row_says_which_line_won_and_what_it_differed_in(import_stack: ImportStack) -> None:
+    rows = [
+        [steam(1), "Ann", "gold"],
+        [steam(2), "Bob", ""],
+        [steam(1), "Annie", "gold"],
+        [steam(2), "Bob", ""],
+    ]
+    import_stack.put("incoming/dupes.csv", csv_text(["steam_id", "name", "metadata.tier"], rows))
+    summary = import_stack.run("incoming/dupes.csv")
+    reasons = {r[0]: r[2] for r in import_stack.report(summary)[1:]}
+    assert reasons["4"] == (
+        "duplicate of line 2, which is the one imported; this row differed in name and was not imported"
+    )
+    assert reasons["5"] == "duplicate of line 3, which is the one imported (same data)"
