@@ -42,6 +42,7 @@ class Resolver:
         self.parameters.update(OPERATOR_VALUES)
         missing = set(template["Parameters"]) - set(self.parameters)
         assert not missing, f"give OPERATOR_VALUES for {missing}"
+        self.conditions: dict[str, Any] = template.get("Conditions", {})
 
     def ref(self, name: str) -> Any:
         if name in PSEUDO:
@@ -80,4 +81,12 @@ class Resolver:
                 return self.sub(args, {})
             text, variables = args
             return self.sub(text, {key: self(item) for key, item in variables.items()})
+        if function == "Fn::If":
+            condition, when_true, when_false = args
+            return self(when_true if self(self.conditions[condition]) else when_false)
+        if function == "Fn::Equals":
+            left, right = args
+            return self(left) == self(right)
+        if function == "Fn::Not":
+            return not self(args[0])
         raise AssertionError(f"no resolver for {function}")
