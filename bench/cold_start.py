@@ -27,6 +27,7 @@ import importlib.metadata
 import json
 import logging
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -147,6 +148,7 @@ def _set_read_only(root: Path, writable: bool = False) -> None:
 @dataclass(frozen=True)
 class Sandbox:
     opt: Path
+    baseline_opt: Path
     tasks: dict[str, Path]
     runtime: Path
     swapped: list[str]
@@ -154,7 +156,7 @@ class Sandbox:
     layer_py: int
 
     def bytecode_files(self) -> set[Path]:
-        roots = [self.opt, *self.tasks.values()]
+        roots = [self.opt, self.baseline_opt, *self.tasks.values()]
         return {path for root in roots for path in root.rglob("*.pyc")}
 
 
@@ -169,12 +171,29 @@ def staged(python: str, build: Path) -> Iterator[Sandbox]:
         opt = Path(tmp) / "opt" / "python"
         shutil.copytree(layer, opt, symlinks=True)
         swapped = swap_native_extensions(python, opt)
+        # The reference is `import boto3, httpx` compiled, whatever the layer under test ships.
+        baseline_opt = Path(tmp) / "baseline-opt" / "python"
+        shutil.copytree(opt, baseline_opt, symlinks=True)
+        subprocess.run(
+            [
+                python,
+                "-m",
+                "compileall",
+                "-q",
+                "-j0",
+                "--invalidation-mode",
+                "unchecked-hash",
+                str(baseline_opt),
+            ],
+            check=True,
+        )
         tasks = {}
         for function in FUNCTIONS:
             tasks[function.logical_id] = Path(tmp) / "task" / function.logical_id
             shutil.copytree(build / function.logical_id, tasks[function.logical_id], symlinks=True)
         sandbox = Sandbox(
             opt,
+            baseline_opt,
             tasks,
             runtime,
             swapped,
@@ -225,7 +244,7 @@ def _resolve(value: Any, names: Mapping[str, Any]) -> Any:
 
 
 def function_environment(logical_id: str, names: Mapping[str, Any]) -> dict[str, str]:
-    template = yaml.load((ROOT / "template.yaml").read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506
+    template = yaml.load((ROOT / "template.yaml").read_text(encoding="utf-8"), Loader=_CfnLoader)
     globals_ = template["Globals"]["Function"]
     own = template["Resources"][logical_id]["Properties"]
     variables = {**globals_["Environment"]["Variables"], **own.get("Environment", {}).get("Variables", {})}
@@ -256,14 +275,18 @@ def services(tracing: str) -> Iterator[Services]:
     from paynow_emulator import PayNowEmulator
     from paynow_emulator.server import BackgroundServer
 
-    os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1")
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1"
+    )
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs every request
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
     host, port = moto.get_host_and_port()
     moto_url = f"http://{host}:{port}"
     # moto keeps its backends per process: each tracing mode starts from an empty account.
-    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"), timeout=10).close()  # noqa: S310
+    urllib.request.urlopen(
+        urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"), timeout=10
+    ).close()
     emulator = PayNowEmulator(store_id="429000000000000000")
     emulator.add_minecraft_account("Notch", "069a79f4-44e9-4726-a5be-fca90e38aaf5", "java")
     server = BackgroundServer(emulator).start()
@@ -287,7 +310,9 @@ def services(tracing: str) -> Iterator[Services]:
         }
         secrets = boto3.client("secretsmanager", endpoint_url=moto_url)
         secrets.create_secret(Name="paynow/api-key", SecretString=emulator.api_key)
-        secrets.create_secret(Name="paynow/caller-keys", SecretString=json.dumps({"callers": {"local-dev": CALLER_KEY}}))
+        secrets.create_secret(
+            Name="paynow/caller-keys", SecretString=json.dumps({"callers": {"local-dev": CALLER_KEY}})
+        )
         boto3.client("dynamodb", endpoint_url=moto_url).create_table(
             TableName="bench-state",
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
@@ -297,7 +322,9 @@ def services(tracing: str) -> Iterator[Services]:
         boto3.client("events", endpoint_url=moto_url).create_event_bus(Name="bench-bus")
         s3 = boto3.client("s3", endpoint_url=moto_url)
         s3.create_bucket(Bucket=importer_event["bucket"])
-        s3.put_bucket_versioning(Bucket=importer_event["bucket"], VersioningConfiguration={"Status": "Enabled"})
+        s3.put_bucket_versioning(
+            Bucket=importer_event["bucket"], VersioningConfiguration={"Status": "Enabled"}
+        )
         yield Services(moto_url, server.url, emulator.api_key, names, importer_event["key"])
     finally:
         server.stop()
@@ -316,18 +343,54 @@ def _check(function: Function, response: Any) -> None:
         raise SystemExit(f"{function.logical_id}: the first request did not succeed: {response}")
 
 
-def run_case(python: str, sandbox: Sandbox, env: dict[str, str], args: list[str], task: Path | None) -> dict[str, Any]:
+def run_case(
+    python: str,
+    sandbox: Sandbox,
+    env: dict[str, str],
+    args: list[str],
+    task: Path | None,
+    flags: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    opt = sandbox.opt if task else sandbox.baseline_opt
     path = [str(p) for p in ([task] if task else [])]
-    path += [str(sandbox.opt / "lib" / "python3.13" / "site-packages"), str(sandbox.opt), str(sandbox.runtime)]
-    full_env = {**env, "LAMBDA_TASK_ROOT": str(task or sandbox.opt), "LAMBDA_RUNTIME_DIR": str(sandbox.runtime)}
+    path += [str(opt / "lib" / "python3.13" / "site-packages"), str(opt), str(sandbox.runtime)]
+    full_env = {**env, "LAMBDA_TASK_ROOT": str(task or opt), "LAMBDA_RUNTIME_DIR": str(sandbox.runtime)}
     full_env = {**full_env, "PYTHONPATH": os.pathsep.join(path), "PYTHONDONTWRITEBYTECODE": "1"}
     result = subprocess.run(
-        [python, "-s", str(PROBE), *args], cwd=task or sandbox.opt, env=full_env, capture_output=True, text=True, check=False
+        [python, "-s", *flags, str(PROBE), *args],
+        cwd=task or opt,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         raise SystemExit(f"probe {args} failed:\n{result.stderr[-3000:]}")
     parsed: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    parsed["stderr"] = result.stderr
     return parsed
+
+
+_IMPORTTIME = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)")
+
+
+def importtime(python: str, sandbox: Sandbox, logical_id: str, tracing: str, top: int) -> None:
+    """`-X importtime` of one handler's import and first request: the costliest packages."""
+    function = next(f for f in FUNCTIONS if f.logical_id == logical_id)
+    with services(tracing) as svc:
+        if function.expect == "import":
+            svc.put_import_file()
+        env = {**lambda_environment(logical_id, svc, tracing), **function_environment(logical_id, svc.names)}
+        args = ["handler", str(ROOT / function.event)]
+        result = run_case(python, sandbox, env, args, sandbox.tasks[logical_id], ("-X", "importtime"))
+    _check(function, result["response"])
+    rows = [m.groups() for m in map(_IMPORTTIME.match, result["stderr"].splitlines()) if m]
+    print(f"{logical_id}, Tracing={tracing}: {len(rows)} modules imported (import and both requests)")
+    print(f"{'self us':>9} {'cumulative us':>14}  module")
+    for self_us, cumulative, indent, module in sorted(rows, key=lambda r: -int(r[1]))[:top]:
+        print(f"{int(self_us):>9,} {int(cumulative):>14,}  {indent}{module}")
+    late = result.get("late_imports", [])
+    print(f"imported during the requests (after init): {', '.join(late) or 'nothing'}")
 
 
 def lambda_environment(function: str, services_: Services, tracing: str) -> dict[str, str]:
@@ -358,24 +421,30 @@ def lambda_environment(function: str, services_: Services, tracing: str) -> dict
     return env
 
 
-def measure(python: str, sandbox: Sandbox, tracing: str, runs: int) -> dict[str, dict[str, list[float]]]:
-    samples: dict[str, dict[str, list[float]]] = {}
+def measure(python: str, sandbox: Sandbox, tracing: str, runs: int) -> dict[str, dict[str, list[Any]]]:
+    samples: dict[str, dict[str, list[Any]]] = {}
     with services(tracing) as svc:
         cases: list[tuple[str, dict[str, str], list[str], Path | None, Function | None]] = [
             ("import boto3, httpx", lambda_environment("baseline", svc, tracing), ["baseline"], None, None)
         ]
         for function in FUNCTIONS:
-            env = {**lambda_environment(function.logical_id, svc, tracing), **function_environment(function.logical_id, svc.names)}
+            env = {
+                **lambda_environment(function.logical_id, svc, tracing),
+                **function_environment(function.logical_id, svc.names),
+            }
             event = str(ROOT / function.event)
-            cases.append((function.logical_id, env, ["handler", event], sandbox.tasks[function.logical_id], function))
+            cases.append(
+                (function.logical_id, env, ["handler", event], sandbox.tasks[function.logical_id], function)
+            )
         before = sandbox.bytecode_files()
         for round_number in range(runs + 1):
-            for label, env, args, task, function in cases:
-                if function is not None and function.expect == "import":
+            for label, env, args, task, case_function in cases:
+                if case_function is not None and case_function.expect == "import":
                     svc.put_import_file()
                 result = run_case(python, sandbox, env, args, task)
-                if function is not None:
-                    _check(function, result["response"])
+                if case_function is not None:
+                    _check(case_function, result["response"])
+                    samples.setdefault(label, {})["late_imports"] = result["late_imports"]
                 if round_number:  # round 0 warms the page cache and the emulator
                     for key in ("import_s", "first_s", "second_s"):
                         if key in result:
@@ -385,7 +454,7 @@ def measure(python: str, sandbox: Sandbox, tracing: str, runs: int) -> dict[str,
     return samples
 
 
-def report(samples: dict[str, dict[str, list[float]]], tracing: str, runs: int) -> None:
+def report(samples: dict[str, dict[str, list[Any]]], tracing: str, runs: int) -> None:
     baseline = samples["import boto3, httpx"]["import_s"]
     print(f"\nTracing={tracing}: median of {runs} fresh python3.13 interpreters")
     print(f"{'':<22}{'cold import':>12}{'ratio':>8}{'1st request':>13}{'2nd request':>13}")
@@ -397,13 +466,21 @@ def report(samples: dict[str, dict[str, list[float]]], tracing: str, runs: int) 
             line += f"{statistics.median(values['first_s']) * 1000:>10.1f} ms"
             line += f"{statistics.median(values['second_s']) * 1000:>10.1f} ms"
         print(line)
+    for label, values in samples.items():
+        late = [name for name in values.get("late_imports", []) if not name.startswith("_")]
+        if late:
+            print(f"  {label} imported {len(late)} modules during its requests: {', '.join(late[:12])}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=7, help="fresh interpreters per case (median)")
     parser.add_argument("--tracing", choices=["PassThrough", "Active", "both"], default="both")
     parser.add_argument("--build-dir", type=Path, default=DEFAULT_BUILD, help="a `sam build` output")
+    parser.add_argument("--importtime", metavar="FUNCTION", help="show one function's costliest imports")
+    parser.add_argument("--top", type=int, default=40, help="rows of --importtime")
     args = parser.parse_args()
     python = lambda_python()
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -414,6 +491,10 @@ def main() -> None:
         load = os.getloadavg()
         print(f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ({os.cpu_count()} cores)")
         modes = ["PassThrough", "Active"] if args.tracing == "both" else [args.tracing]
+        if args.importtime:
+            for tracing in modes:
+                importtime(python, sandbox, args.importtime, tracing, args.top)
+            return
         for tracing in modes:
             started = time.monotonic()
             report(measure(python, sandbox, tracing, args.runs), tracing, args.runs)
