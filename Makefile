@@ -7,26 +7,35 @@ SAM := $(TOOLS)/sam/bin/sam
 CHECKOV := $(TOOLS)/checkov/bin/checkov
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-lambda-python lint typecheck unit integration e2e infra build bench clean tools
+.PHONY: dev test test-lambda-python lint typecheck unit integration e2e infra build bench clean tools lock probe-paynow
 
-$(STAMP): pyproject.toml
+LOCKS := locks
+# Every venv installs a hash-pinned lock (the full dependency closure, compiled by `make lock`), then
+# this project itself. A lock is the whole closure, so nothing is resolved at install time (--no-deps)
+# and `pip check` proves it complete; the lock pins the setuptools that builds this project.
+install-locked = $(1)/bin/pip install --quiet --require-hashes --no-deps -r $(2) && $(1)/bin/pip check --quiet
+install-project = $(1)/bin/pip install --quiet --no-deps --no-build-isolation -e .
+
+$(STAMP): pyproject.toml $(LOCKS)/dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(call install-locked,$(VENV),$(LOCKS)/dev.txt)
+	$(call install-project,$(VENV))
 	touch $@
 
 # SAM CLI and checkov pin their own dependency trees; each lives in its own venv so neither
 # dictates versions to the application.
 # Only the two entry points go on PATH (.tools/bin), never the tool venvs' own python3/pip.
-$(SAM):
+$(SAM): $(LOCKS)/sam.txt
 	$(PYTHON) -m venv $(TOOLS)/sam
-	$(TOOLS)/sam/bin/pip install --quiet aws-sam-cli==1.170.0
+	$(call install-locked,$(TOOLS)/sam,$<)
 	mkdir -p $(TOOLS)/bin && ln -sf ../sam/bin/sam $(TOOLS)/bin/sam
+	touch $@
 
-$(CHECKOV):
+$(CHECKOV): $(LOCKS)/checkov.txt
 	$(PYTHON) -m venv $(TOOLS)/checkov
-	$(TOOLS)/checkov/bin/pip install --quiet checkov==3.3.30
+	$(call install-locked,$(TOOLS)/checkov,$<)
 	mkdir -p $(TOOLS)/bin && ln -sf ../checkov/bin/checkov $(TOOLS)/bin/checkov
+	touch $@
 
 tools: $(SAM) $(CHECKOV)
 
@@ -41,7 +50,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy layers/shared functions local
 
 unit: $(STAMP)
-	$(BIN)/pytest tests/unit
+	$(BIN)/pytest tests/unit local/devstack/tests
 
 integration: $(STAMP)
 	$(BIN)/pytest tests/integration
@@ -52,8 +61,9 @@ e2e: $(STAMP)
 infra: $(STAMP) tools
 	SAM_CLI_TELEMETRY=0 PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" $(BIN)/pytest tests/infra
 
+# Also measures the layer's line coverage; the floor is fail_under in pyproject.toml.
 test: $(STAMP) tools lint typecheck
-	SAM_CLI_TELEMETRY=0 PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" $(BIN)/pytest
+	SAM_CLI_TELEMETRY=0 PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" $(BIN)/pytest --cov --cov-report=term
 
 # Lambda runs python3.13 while this machine defaults to 3.11: run the unit and integration suites
 # under the Lambda runtime's Python too, when that interpreter is on the machine.
@@ -64,9 +74,9 @@ test-lambda-python:
 	@if [ -z "$(LAMBDA_PYTHON)" ]; then echo "python3.13 not found: skipping the Lambda-runtime test run"; exit 0; fi; \
 	set -e; \
 	[ -x $(LAMBDA_VENV)/bin/python ] || $(LAMBDA_PYTHON) -m venv $(LAMBDA_VENV); \
-	$(LAMBDA_VENV)/bin/pip install --quiet --upgrade pip; \
-	$(LAMBDA_VENV)/bin/pip install --quiet -e '.[dev]'; \
-	$(LAMBDA_VENV)/bin/python -m pytest tests/unit tests/integration -q -p no:cacheprovider
+	$(call install-locked,$(LAMBDA_VENV),$(LOCKS)/dev.txt); \
+	$(call install-project,$(LAMBDA_VENV)); \
+	$(LAMBDA_VENV)/bin/python -m pytest tests/unit tests/integration local/devstack/tests -q -p no:cacheprovider
 
 build: $(STAMP) $(SAM)
 	SAM_CLI_TELEMETRY=0 PYTHON="$(CURDIR)/$(BIN)/python" $(SAM) build
@@ -79,5 +89,23 @@ bench: $(STAMP) build
 	$(BIN)/python bench/signup_latency.py
 	$(BIN)/python bench/import_bench.py
 
+# Recompiles the three locks (universal: any OS, Python >= 3.11, so the 3.13 venv uses the dev lock
+# too). Pins already in a lock are kept unless a requirement moved; `make lock UPGRADE=--upgrade`
+# takes the newest allowed versions. Keep layers/shared/requirements.txt at the dev lock's versions.
+UPGRADE ?=
+UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command 'make lock' $(UPGRADE)
+
+lock: $(STAMP)
+	$(UV_COMPILE) pyproject.toml --extra dev -o $(LOCKS)/dev.txt
+	$(UV_COMPILE) $(LOCKS)/sam.in -o $(LOCKS)/sam.txt
+	$(UV_COMPILE) $(LOCKS)/checkov.in -o $(LOCKS)/checkov.txt
+
 clean:
 	rm -rf $(VENV) $(LAMBDA_VENV) $(TOOLS) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+
+# Checks the emulator's house decisions against a PayNow API: an in-process emulator by default;
+# a real store only with PAYNOW_PROBE_API_KEY and PAYNOW_PROBE_STORE_ID set (it asks first).
+# Extra flags: make probe-paynow ARGS='--yes-create-test-customers'
+probe-paynow: $(STAMP)
+	PYTHONPATH=local $(BIN)/python -m paynow_probe $(ARGS)

@@ -25,12 +25,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "layers" / "shared"), str(ROOT / "local")]
 
-from customers.importer.cli import run as cli_run  # noqa: E402
-from customers.importer.local import DirectoryReportStore, LocalFileSource, MemoryCheckpointStore  # noqa: E402
-from customers.importer.requests import ImportRequest  # noqa: E402
-from customers.importer.service import ImportService, ServiceConfig  # noqa: E402
+from customers.common.deadline import Deadline  # noqa: E402
+from customers.importer.config import ImportConfig  # noqa: E402
+from customers.importer.service import ImportService  # noqa: E402
+from customers.importer.triggers import ImportRequest  # noqa: E402
+from import_tools.cli import run as cli_run  # noqa: E402
+from import_tools.stores import DirectoryReportStore, LocalFileSource, MemoryCheckpointStore  # noqa: E402
 from paynow.client import PayNowClient  # noqa: E402
-from paynow.deadline import Deadline  # noqa: E402
 
 RATE = 20.0
 LATENCY = 0.15
@@ -63,7 +64,7 @@ def bench_a(tmp: Path, rows: int = 100_000, concurrency: int = 6) -> None:
             api=client,
             events=None,
             continuer=None,
-            config=ServiceConfig(reports_prefix="", incoming_prefix="", concurrency=concurrency),
+            config=ImportConfig(reports_prefix="", incoming_prefix="", concurrency=concurrency),
         )
         started = time.perf_counter()
         summary = service.handle(

@@ -139,13 +139,13 @@ def latency(requests: int) -> None:
         assert spec.loader is not None
         app = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(app)
-        from customers.api import runtime
+        from customers.bootstrap.signup import build_signup_service
+        from customers.signup.routes import signup_service
 
-        app.service.set(
-            runtime.build_signup_service(
-                app.settings, paynow_transport=emu.transport(), steam_transport=steam.transport()
-            )
+        service = build_signup_service(
+            app.function.settings, paynow_transport=emu.transport(), steam_transport=steam.transport()
         )
+        app.function.app.dependency_overrides[signup_service] = lambda: service
 
         def run(body: dict[str, Any]) -> float:
             started = time.perf_counter()

@@ -9,26 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.utilities.data_classes import event_source
-from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
-    APIGatewayAuthorizerEventV2,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from customers import redaction
-from customers.api.authorizer import authorize
-from customers.signup_settings import AuthorizerSettings
+from customers.bootstrap.authorizer import AuthorizerFunction
+from customers.bootstrap.observability import observed
 
-settings = AuthorizerSettings.from_environment()
-logger = Logger()
-redaction.install_everywhere(logger.registered_handler)
-tracer = Tracer()
-metrics = Metrics()
+function = AuthorizerFunction()
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@event_source(data_class=APIGatewayAuthorizerEventV2)
-def lambda_handler(event: APIGatewayAuthorizerEventV2, context: LambdaContext) -> dict[str, Any]:
-    return authorize(event, settings)
+@observed(correlation_id_path=function.correlation_id_path)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    return function.handle(event, context)

@@ -1,20 +1,16 @@
-"""CSV import function: S3 / EventBridge "Object Created" / direct / continuation events."""
+"""ImportFunction: CSV import from S3 / EventBridge "Object Created" / direct / continuation events."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from customers.importer.handler import handle
+from customers.bootstrap.importer import ImporterFunction
+from customers.bootstrap.observability import observed
 
-logger = Logger()
-metrics = Metrics()
-tracer = Tracer()
+function = ImporterFunction()
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
-@tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return handle(event, context)
+@observed(correlation_id_path=function.correlation_id_path)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    return function.handle(event, context)

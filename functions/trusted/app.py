@@ -10,28 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from customers import redaction
-from customers.api import errors, runtime, trusted_routes
-from customers.signup_settings import TrustedSettings
+from customers.bootstrap.observability import observed
+from customers.bootstrap.trusted import TrustedFunction
 
-settings = TrustedSettings.from_environment()
-logger = Logger()
-redaction.install_everywhere(logger.registered_handler)
-tracer = Tracer()
-metrics = Metrics()
-
-service = runtime.Lazy(lambda: runtime.build_trusted_service(settings))
-app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=errors.parse_json_body)
-errors.register(app)
-app.include_router(trusted_routes.build_router(service.get))
+function = TrustedFunction()
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
+@observed(correlation_id_path=function.correlation_id_path)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Any:
-    return trusted_routes.handle_event(app, service.get, event, context)
+    return function.handle(event, context)

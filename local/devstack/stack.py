@@ -21,7 +21,6 @@ from urllib.parse import unquote_plus
 
 import uvicorn
 
-from devstack.cfn import TemplateError
 from devstack.httpapi import HttpApiApp
 from devstack.lambda_api import AsyncInvoker, LambdaApiApp
 from devstack.logs import Console
@@ -29,6 +28,7 @@ from devstack.page import build_page_app
 from devstack.resources import ACCOUNT_ID, DUMMY_CREDENTIALS, REGION, Aws, MotoServer, ResourceCreator
 from devstack.runtime import FunctionRuntime, InvokeResult, SandboxError
 from devstack.template import BucketTrigger, FunctionSpec, HttpApiSpec, LocalTemplate, RuleTrigger
+from devstack.template_model import TemplateError
 from devstack.watcher import DropWatcher, EventLog, Loop, QueuePoller, ReportMirror, apply_input
 
 if TYPE_CHECKING:

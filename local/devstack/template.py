@@ -1,7 +1,8 @@
 """What template.yaml declares, read for a local run: functions, HTTP API routes, triggers, resources.
 
 Nothing here is specific to this project's template: functions, routes, authorizers, CORS, bucket
-notifications and EventBridge rules are all discovered from the template and its Globals.
+notifications and EventBridge rules are all discovered from the template, its Globals merged by SAM
+(devstack.template_model), as `sam local` reads it.
 """
 
 from __future__ import annotations
@@ -13,11 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devstack.cfn import Context, Resolver, TemplateError, load_template, parameter_values
+from devstack.template_model import (
+    FUNCTION,
+    HTTP_API,
+    LAYER,
+    Context,
+    Resolver,
+    TemplateError,
+    effective_properties,
+    load_template,
+    parameter_values,
+    transform,
+)
 
-FUNCTION = "AWS::Serverless::Function"
-HTTP_API = "AWS::Serverless::HttpApi"
-LAYER = "AWS::Serverless::LayerVersion"
 IMPLICIT_HTTP_API = "ServerlessHttpApi"
 
 
@@ -136,27 +145,6 @@ class Resource:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-def merge_globals(global_props: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
-    """SAM's Globals rule: maps merge key by key, lists are additive (globals first), scalars override."""
-    merged: dict[str, Any] = dict(global_props)
-    for key, value in props.items():
-        base = merged.get(key)
-        if isinstance(base, dict) and isinstance(value, dict) and not _is_intrinsic(value):
-            merged[key] = merge_globals(base, value)
-        elif isinstance(base, list) and isinstance(value, list):
-            merged[key] = [*base, *value]
-        else:
-            merged[key] = value
-    return merged
-
-
-def _is_intrinsic(value: Mapping[str, Any]) -> bool:
-    if len(value) != 1:
-        return False
-    key = str(next(iter(value)))
-    return key in ("Ref", "Condition") or key.startswith("Fn::")
-
-
 def _bucket_safe(name: str) -> str:
     return re.sub(r"[^a-z0-9.-]", "-", name.lower())[:63].strip("-.")
 
@@ -175,6 +163,9 @@ class LocalTemplate:
         self.path = path.resolve()
         self.root = self.path.parent
         self.document = load_template(self.path)
+        self.functions_props = effective_properties(self.document, FUNCTION)
+        self.http_api_props = effective_properties(self.document, HTTP_API)
+        self._deployed: dict[str, Any] | None = None
         self.stack_name = stack_name
         self.region = region
         self.account_id = account_id
@@ -205,8 +196,7 @@ class LocalTemplate:
     def env_parameter_refs(self) -> dict[str, str]:
         """Environment variable -> the parameter it is set from (``!Ref P`` or ``!Join [",", !Ref P]``)."""
         found: dict[str, str] = {}
-        for resource in self._raw_resources(FUNCTION):
-            props = merge_globals(self._function_globals(), resource.get("Properties") or {})
+        for props in self.functions_props.values():
             variables = (props.get("Environment") or {}).get("Variables") or {}
             for env_name, raw in variables.items():
                 param = _param_of(raw)
@@ -293,9 +283,6 @@ class LocalTemplate:
         return uuid.uuid5(uuid.NAMESPACE_URL, f"{self.stack_name}:{logical_id}").hex[:10]
 
     # -- functions --------------------------------------------------------------------------------
-    def _function_globals(self) -> dict[str, Any]:
-        return dict(((self.document.get("Globals") or {}).get("Function")) or {})
-
     def layer_paths(self) -> dict[str, Path]:
         """Layer version ARN -> the directory to put on sys.path (``python/`` inside it if present)."""
         paths: dict[str, Path] = {}
@@ -312,13 +299,10 @@ class LocalTemplate:
     def functions(self) -> dict[str, FunctionSpec]:
         layers = self.layer_paths()
         specs: dict[str, FunctionSpec] = {}
-        for raw in self._raw_resources(FUNCTION):
-            logical_id = raw["LogicalId"]
+        for logical_id, raw in self.functions_props.items():
             if not self.included(logical_id):
                 continue
-            props = self.resolver.resolve(
-                merge_globals(self._function_globals(), raw.get("Properties") or {})
-            )
+            props = self.resolver.resolve(raw)
             specs[logical_id] = self._function_spec(logical_id, props, layers)
         return specs
 
@@ -379,27 +363,23 @@ class LocalTemplate:
     # -- HTTP APIs --------------------------------------------------------------------------------
     def http_apis(self, functions: Mapping[str, FunctionSpec]) -> list[HttpApiSpec]:
         apis: dict[str, dict[str, Any]] = {}
-        global_api = dict(((self.document.get("Globals") or {}).get("HttpApi")) or {})
-        for raw in self._raw_resources(HTTP_API):
-            if self.included(raw["LogicalId"]):
-                if (raw.get("Properties") or {}).get("DefinitionBody") or (raw.get("Properties") or {}).get(
-                    "DefinitionUri"
-                ):
-                    raise TemplateError(f"{raw['LogicalId']}: OpenAPI-defined HTTP APIs are not supported")
-                apis[raw["LogicalId"]] = self.resolver.resolve(
-                    merge_globals(global_api, raw.get("Properties") or {})
-                )
+        for api_logical, raw in self.http_api_props.items():
+            if self.included(api_logical):
+                if raw.get("DefinitionBody") or raw.get("DefinitionUri"):
+                    raise TemplateError(f"{api_logical}: OpenAPI-defined HTTP APIs are not supported")
+                apis[api_logical] = self.resolver.resolve(raw)
         routes: dict[str, list[Route]] = {name: [] for name in apis}
         for logical_id in functions:
-            raw_fn = self.document["Resources"][logical_id]
-            for event_name, event in ((raw_fn.get("Properties") or {}).get("Events") or {}).items():
+            for event_name, event in (self.functions_props[logical_id].get("Events") or {}).items():
                 if event.get("Type") != "HttpApi":
                     continue
                 props = self.resolver.resolve(event.get("Properties") or {})
                 api_ref = (event.get("Properties") or {}).get("ApiId")
                 if api_ref is None:
                     api_logical = IMPLICIT_HTTP_API
-                    apis.setdefault(IMPLICIT_HTTP_API, self.resolver.resolve(global_api) or {})
+                    # SAM creates it with the HttpApi Globals and nothing else.
+                    implicit = dict((self.document.get("Globals") or {}).get("HttpApi") or {})
+                    apis.setdefault(IMPLICIT_HTTP_API, self.resolver.resolve(implicit) or {})
                     routes.setdefault(IMPLICIT_HTTP_API, [])
                 elif isinstance(api_ref, dict) and "Ref" in api_ref:
                     api_logical = str(api_ref["Ref"])
@@ -478,9 +458,22 @@ class LocalTemplate:
         )
 
     # -- triggers ---------------------------------------------------------------------------------
+    def deployed(self, type_: str) -> list[Resource]:
+        """Resources of a type as the SAM transform deploys them (a function's S3 and EventBridge
+        events become bucket notifications and rules), Condition holding, properties resolved."""
+        if self._deployed is None:
+            self._deployed = transform(self.document, self.region)
+        resolver = Resolver(self._deployed, self.context)
+        return [
+            Resource(logical_id, type_, resolver.resolve(resource.get("Properties") or {}) or {})
+            for logical_id, resource in self._deployed["Resources"].items()
+            if resource.get("Type") == type_
+            and (resource.get("Condition") is None or resolver.condition(str(resource["Condition"])))
+        ]
+
     def bucket_triggers(self, functions: Mapping[str, FunctionSpec]) -> list[BucketTrigger]:
         triggers: list[BucketTrigger] = []
-        for bucket in self.resources("AWS::S3::Bucket"):
+        for bucket in self.deployed("AWS::S3::Bucket"):
             notification = bucket.properties.get("NotificationConfiguration") or {}
             for config in notification.get("LambdaConfigurations") or []:
                 prefix, suffix = _key_filter(config.get("Filter"))
@@ -489,28 +482,6 @@ class LocalTemplate:
                         bucket=bucket.logical_id,
                         function=self.function_by_arn(str(config["Function"]), functions),
                         events=(str(config["Event"]),),
-                        prefix=prefix,
-                        suffix=suffix,
-                    )
-                )
-        for logical_id in functions:
-            events = (self.document["Resources"][logical_id].get("Properties") or {}).get("Events") or {}
-            for event in events.values():
-                if event.get("Type") != "S3":
-                    continue
-                raw_bucket = (event.get("Properties") or {}).get("Bucket")
-                if not (isinstance(raw_bucket, dict) and "Ref" in raw_bucket):
-                    raise TemplateError(
-                        f"{logical_id}: S3 event Bucket must be !Ref to a bucket in the template"
-                    )
-                props = self.resolver.resolve(event.get("Properties") or {})
-                names = props.get("Events")
-                prefix, suffix = _key_filter(props.get("Filter"))
-                triggers.append(
-                    BucketTrigger(
-                        bucket=str(raw_bucket["Ref"]),
-                        function=logical_id,
-                        events=tuple([names] if isinstance(names, str) else names or ()),
                         prefix=prefix,
                         suffix=suffix,
                     )
@@ -531,7 +502,7 @@ class LocalTemplate:
     def rule_triggers(self, functions: Mapping[str, FunctionSpec]) -> list[RuleTrigger]:
         triggers: list[RuleTrigger] = []
         function_arns = {spec.arn for spec in functions.values()}
-        for rule in self.resources("AWS::Events::Rule"):
+        for rule in self.deployed("AWS::Events::Rule"):
             pattern = rule.properties.get("EventPattern")
             if not pattern or rule.properties.get("State", "ENABLED") != "ENABLED":
                 continue
@@ -549,31 +520,13 @@ class LocalTemplate:
                         input_path=target.get("InputPath"),
                     )
                 )
-        for logical_id in functions:
-            events = (self.document["Resources"][logical_id].get("Properties") or {}).get("Events") or {}
-            for event_name, event in events.items():
-                if event.get("Type") not in ("EventBridgeRule", "CloudWatchEvent"):
-                    continue
-                props = self.resolver.resolve(event.get("Properties") or {})
-                if props.get("State", "ENABLED") != "ENABLED":
-                    continue
-                triggers.append(
-                    RuleTrigger(
-                        logical_id=f"{logical_id}{event_name}",
-                        bus=_bus_name(props.get("EventBusName")),
-                        pattern=props.get("Pattern") or {},
-                        function=logical_id,
-                        input=props.get("Input"),
-                        input_path=props.get("InputPath"),
-                    )
-                )
         return triggers
 
     def unsupported_events(self, functions: Mapping[str, FunctionSpec]) -> list[str]:
         supported = {"HttpApi", "S3", "EventBridgeRule", "CloudWatchEvent"}
         out: list[str] = []
         for logical_id in functions:
-            events = (self.document["Resources"][logical_id].get("Properties") or {}).get("Events") or {}
+            events = self.functions_props[logical_id].get("Events") or {}
             out.extend(
                 f"{logical_id}.{name} ({event.get('Type')})"
                 for name, event in events.items()

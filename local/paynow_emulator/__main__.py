@@ -10,7 +10,9 @@ from collections.abc import Sequence
 import uvicorn
 
 from paynow_emulator.core import PayNowEmulator
+from paynow_emulator.decisions import HouseDecisions
 from paynow_emulator.faults import Faults, RateLimit
+from paynow_emulator.inspection import banner_lines
 from paynow_emulator.server import config
 
 
@@ -55,6 +57,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         metavar="PLATFORM:NAME:UUID",
         help="a Minecraft account that exists, e.g. java:Notch:069a79f4-44e9-4726-a5be-fca90e38aaf5",
     )
+    parser.add_argument(
+        "--decision",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="switch a house decision, e.g. uniqueness_conflict=allow (see paynow_emulator.decisions)",
+    )
     parser.add_argument("--log-level", default="info")
     return parser.parse_args(argv)
 
@@ -76,8 +85,14 @@ def build(args: argparse.Namespace) -> PayNowEmulator:
         drop_rate=args.drop_rate,
         seed=args.seed,
     )
+    decisions = HouseDecisions()
+    for assignment in args.decision:
+        decisions = decisions.with_assignment(assignment)
     emulator = PayNowEmulator(
-        store_id=args.store_id, api_keys=tuple(args.api_keys or ("pnapi_v1_test",)), faults=faults
+        store_id=args.store_id,
+        api_keys=tuple(args.api_keys or ("pnapi_v1_test",)),
+        faults=faults,
+        decisions=decisions,
     )
     for spec in args.minecraft_account:
         parts = spec.split(":", 2)
@@ -111,11 +126,14 @@ class _AnnouncingServer(uvicorn.Server):
         if not self.started:
             return
         host, port = self.servers[0].sockets[0].getsockname()[:2]
+        base_url = f"http://{host}:{port}"
         print(
-            f"PayNow emulator listening on http://{host}:{port} store_id={self.emulator.store_id} "
-            f"keys={len(self.emulator.api_keys)} (inspect: /_emulator/health)",
+            f"PayNow emulator listening on {base_url} store_id={self.emulator.store_id} "
+            f"keys={len(self.emulator.api_keys)} (inspect: {base_url}/_emulator/)",
             flush=True,
         )
+        for line in banner_lines(base_url):
+            print(f"  {line}", flush=True)
 
 
 if __name__ == "__main__":

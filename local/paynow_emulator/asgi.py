@@ -45,7 +45,7 @@ class EmulatorASGIApp:
         headers = {key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}
         outcome = self._emulator.dispatch(
             scope["method"],
-            scope["path"],
+            _raw_path(scope),
             scope.get("query_string", b"").decode("latin-1"),
             headers,
             bytes(body),
@@ -70,6 +70,14 @@ class EmulatorASGIApp:
         raw_headers.append((b"content-length", str(len(content)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": content})
+
+
+def _raw_path(scope: Scope) -> str:
+    """The path as sent, still percent-encoded (``path`` is already decoded, hiding a %2F)."""
+    raw = scope.get("raw_path")
+    if not raw:
+        return str(scope["path"])
+    return bytes(raw).split(b"?", 1)[0].decode("latin-1")
 
 
 async def _drop(scope: Scope, send: Send, error: httpx.TransportError) -> None:

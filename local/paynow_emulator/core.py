@@ -8,21 +8,24 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
+from paynow_emulator.decisions import DEFAULT_DECISIONS, HouseDecisions
 from paynow_emulator.errors import ApiError, FieldError, validation_failed
 from paynow_emulator.faults import Action, FaultEngine, Faults, retry_after_header
 from paynow_emulator.flake import FlakeGenerator, parse_flake
-from paynow_emulator.store import CustomerRecord, MinecraftAccount, Store, token_fingerprint
+from paynow_emulator.payments import CHARGEBACK_STATUSES, PaymentRecord, webhook_customer
+from paynow_emulator.store import CustomerRecord, MinecraftAccount, Store, iso, token_fingerprint
 from paynow_emulator.validation import (
-    BULK_MAX,
     Upsert,
     parse_minecraft_uuid,
     parse_steam_id,
     parse_upsert,
     parse_xuid,
 )
+from paynow_emulator.webhooks import Webhooks
 
 if TYPE_CHECKING:
     import httpx
@@ -86,6 +89,7 @@ class _Route:
     operation: str
     store_id: str | None = None
     customer_id: str | None = None
+    resource_id: str | None = None  # a webhook or payment id
 
 
 def _json_response(status: int, payload: Any, headers: Mapping[str, str] | None = None) -> Response:
@@ -166,6 +170,7 @@ class Inspector:
         """Forget customers, tokens, requests and rate-limit buckets; keep keys, faults, accounts."""
         with self._emulator.lock:
             self._emulator.store.reset()
+            self._emulator.webhooks.reset()
             self._emulator.request_log.clear()
             self._emulator.engine.buckets.clear()
 
@@ -176,6 +181,7 @@ class _Parsed:
 
     route: _Route
     customer_id: int | None = None
+    resource_id: int | None = None
 
 
 class PayNowEmulator:
@@ -187,6 +193,7 @@ class PayNowEmulator:
         api_keys: Sequence[str] = ("pnapi_v1_test",),
         faults: Faults | None = None,
         *,
+        decisions: HouseDecisions | None = None,
         node: int = 1,
         clock: Callable[[], float] = time.monotonic,
         max_recorded_requests: int = 10_000,
@@ -200,6 +207,7 @@ class PayNowEmulator:
         elif parse_flake(store_id) is None:
             raise ValueError(f"store_id must be a flake id (decimal string), got {store_id!r}")
         self.store = Store(store_id, self._flakes)
+        self.store.decisions = decisions if decisions is not None else DEFAULT_DECISIONS
         self._api_keys: tuple[str, ...] = tuple(api_keys)
         self.engine = FaultEngine()
         self._faults = faults if faults is not None else Faults()
@@ -207,6 +215,7 @@ class PayNowEmulator:
         self._clock = clock
         # Bounded so a long-running dev server does not grow without limit; oldest entries go first.
         self.request_log: deque[RecordedRequest] = deque(maxlen=max_recorded_requests)
+        self.webhooks = Webhooks(self._flakes)
         self.inspect = Inspector(self)
         self._asgi_app: EmulatorASGIApp | None = None
 
@@ -242,6 +251,16 @@ class PayNowEmulator:
             self._faults = faults
             self.engine.applied_seed = None
             self.engine.sync_seed(faults)
+
+    @property
+    def decisions(self) -> HouseDecisions:
+        """The house decisions in force (see ``paynow_emulator.decisions``)."""
+        return self.store.decisions
+
+    @decisions.setter
+    def decisions(self, decisions: HouseDecisions) -> None:
+        with self.lock:
+            self.store.decisions = decisions
 
     def add_minecraft_account(self, name: str, uuid: str, platform: str = "java") -> MinecraftAccount:
         """Declare a Minecraft account that "exists", so create-by-name can resolve it."""
@@ -344,6 +363,8 @@ class PayNowEmulator:
             error = ApiError(faults.error_status, "internal-server-error", "injected server error")
             return Action.RESPOND, _error_response(error), "error"
         response = self._handle(request, route)
+        if self.decisions.rate_limit_headers == "x-ratelimit":
+            response = _with_rate_limit_headers(response, self.engine, faults, _bucket_key(request.headers))
         if 200 <= response.status < 300:
             mode = self.engine.commit_then_fail(faults, operation)
             if mode == "timeout":
@@ -355,14 +376,29 @@ class PayNowEmulator:
 
     # -- routing ----------------------------------------------------------------------------------------
     def _route(self, request: _Request) -> _Route | Response:
-        parts = request.path.strip("/").split("/") if request.path.strip("/") else []
+        # Split the raw (still percent-encoded) path first, then decode each segment: an encoded
+        # "/" (%2F) stays inside its segment, so "customers/%2F" is never the list route.
+        raw_parts = request.path.strip("/").split("/") if request.path.strip("/") else []
         method = request.method
+        try:
+            parts = [unquote(part, errors="strict") if "%" in part else part for part in raw_parts]
+        except UnicodeDecodeError:
+            parts = ["/"]  # not UTF-8 once decoded: names nothing either
+        if any("/" in part for part in parts):
+            # No PayNow resource has a "/" in an id, so such a segment names nothing.
+            return _error_response(ApiError(404, "not-found", f"no route for {method} {request.path}"))
         if parts == ["v1", "store", "customer"]:
             return _allow(method, {"GET": "storefront_customer"}, _Route("storefront_customer"))
-        if len(parts) < 4 or parts[:2] != ["v1", "stores"] or parts[3] != "customers":
+        if len(parts) < 4 or parts[:2] != ["v1", "stores"]:
             return _error_response(ApiError(404, "not-found", f"no route for {method} {request.path}"))
         store_id = parts[2]
         rest = parts[4:]
+        if parts[3] == "webhooks":
+            return self._route_webhooks(method, request.path, store_id, rest)
+        if parts[3] == "payments" and len(rest) == 1:
+            return _allow(method, {"GET": "get_payment"}, _Route("", store_id, resource_id=rest[0]))
+        if parts[3] != "customers":
+            return _error_response(ApiError(404, "not-found", f"no route for {method} {request.path}"))
         if not rest:
             return _allow(method, {"GET": "list", "POST": "create"}, _Route("", store_id))
         if rest == ["lookup"]:
@@ -376,6 +412,18 @@ class PayNowEmulator:
                 method, {"POST": "create_token", "DELETE": "invalidate_tokens"}, _Route("", store_id, rest[0])
             )
         return _error_response(ApiError(404, "not-found", f"no route for {method} {request.path}"))
+
+    @staticmethod
+    def _route_webhooks(method: str, path: str, store_id: str, rest: list[str]) -> _Route | Response:
+        if not rest:
+            return _allow(method, {"GET": "list_webhooks", "POST": "create_webhook"}, _Route("", store_id))
+        if len(rest) == 1 and rest[0] not in ("resend", "variables"):
+            route = _Route("", store_id, resource_id=rest[0])
+            return _allow(method, {"PATCH": "update_webhook", "DELETE": "delete_webhook"}, route)
+        if len(rest) == 2 and rest[1] == "history":
+            return _allow(method, {"GET": "webhook_history"}, _Route("", store_id, resource_id=rest[0]))
+        # resend and variables exist at PayNow; the emulator does not model them.
+        return _error_response(ApiError(404, "not-found", f"no route for {method} {path} in the emulator"))
 
     def _handle(self, request: _Request, route: _Route | Response) -> Response:
         if isinstance(route, Response):
@@ -405,6 +453,10 @@ class PayNowEmulator:
         if route.store_id != self.store.store_id:
             raise ApiError(404, "not-found", f"store {route.store_id} not found")
         parsed = _Parsed(route)
+        if route.resource_id is not None:
+            parsed.resource_id = parse_flake(route.resource_id)
+            if parsed.resource_id is None:
+                raise ApiError(400, "bad-request", f"id is not a valid flake id: {route.resource_id}")
         if route.customer_id is not None:
             parsed.customer_id = parse_flake(route.customer_id)
             if parsed.customer_id is None:
@@ -511,26 +563,28 @@ class PayNowEmulator:
         body = self._json_body(request)
         if not isinstance(body, list):
             raise validation_failed([FieldError("bad-request", "the body must be a JSON array", "$", "type")])
-        if len(body) > BULK_MAX:
+        bulk_max = self.decisions.bulk_max
+        if len(body) > bulk_max:
             raise validation_failed(
                 [
                     FieldError(
                         "bad-request",
-                        f"at most {BULK_MAX} customers per bulk call, got {len(body)}",
+                        f"at most {bulk_max} customers per bulk call, got {len(body)}",
                         "$",
                         "max-items",
                     )
                 ]
             )
-        items: list[Upsert] = []
+        items: list[tuple[int, Upsert]] = []
         errors: list[FieldError] = []
+        ignore_unknown = self.decisions.unknown_fields == "ignore"
         for index, item in enumerate(body):
-            upsert, item_errors = parse_upsert(item, f"[{index}]")
-            items.append(upsert)
-            errors.extend(item_errors)
-        if errors:
-            raise validation_failed(errors)
-        created = self.store.bulk_create(items)
+            upsert, item_errors = parse_upsert(item, f"[{index}]", ignore_unknown=ignore_unknown)
+            if item_errors:
+                errors.extend(item_errors)
+            else:
+                items.append((index, upsert))
+        created = self.store.bulk_create(items, errors)
         return _json_response(200, [self.store.dto(c) for c in created])
 
     def _op_create_token(self, request: _Request, parsed: _Parsed) -> Response:
@@ -541,6 +595,91 @@ class PayNowEmulator:
         assert parsed.customer_id is not None
         self.store.invalidate_tokens(parsed.customer_id)
         return _empty_response(204)
+
+    def _op_list_webhooks(self, request: _Request, parsed: _Parsed) -> Response:
+        return _json_response(200, self.webhooks.list_all())
+
+    def _op_create_webhook(self, request: _Request, parsed: _Parsed) -> Response:
+        return _json_response(200, self.webhooks.create(self._json_body(request)))
+
+    def _op_update_webhook(self, request: _Request, parsed: _Parsed) -> Response:
+        assert parsed.resource_id is not None
+        return _json_response(200, self.webhooks.update(parsed.resource_id, self._json_body(request)))
+
+    def _op_delete_webhook(self, request: _Request, parsed: _Parsed) -> Response:
+        assert parsed.resource_id is not None
+        self.webhooks.delete(parsed.resource_id)
+        return _empty_response(204)
+
+    def _op_webhook_history(self, request: _Request, parsed: _Parsed) -> Response:
+        assert parsed.resource_id is not None
+        raw_page = _single(request.query, "page") or "1"
+        if not (raw_page.isascii() and raw_page.isdigit()) or int(raw_page) < 1:
+            raise ApiError(400, "bad-request", f"page must be a positive integer, got {raw_page!r}")
+        state = _single(request.query, "state")
+        if state is not None and state not in ("success", "pending", "failed", "all"):
+            raise ApiError(
+                400, "bad-request", f"state must be success, pending, failed or all, got {state!r}"
+            )
+        return _json_response(200, self.webhooks.history(parsed.resource_id, int(raw_page), state))
+
+    def _op_get_payment(self, request: _Request, parsed: _Parsed) -> Response:
+        assert parsed.resource_id is not None
+        payment = self.store.payments.get(parsed.resource_id)
+        if payment is None:
+            raise ApiError(404, "not-found", f"payment {parsed.resource_id} not found")
+        customer = self.store.dto(self.store.get(payment.customer_id))
+        return _json_response(200, payment.dto(self.store.store_id, customer))
+
+    # -- events and the storefront check (inspection side) -------------------------------------------
+    def trigger_payment_event(
+        self,
+        customer_id: str,
+        event: str = "OnChargeback",
+        *,
+        include_customer: bool = True,
+        chargeback_status: str | None = None,
+    ) -> dict[str, Any]:
+        """A payment by ``customer_id`` and one ``event`` about it (OnChargeback, OnChargebackClosed,
+        OnPaymentCompleted), queued to the subscribers. ``include_customer=False`` sends
+        ``customer: null``, as PayNow may; the payment (``GET …/payments/{id}``) still names the payer."""
+        if event not in ("OnChargeback", "OnChargebackClosed", "OnPaymentCompleted"):
+            raise ValueError("a payment event is OnChargeback, OnChargebackClosed or OnPaymentCompleted")
+        if chargeback_status is None:
+            chargeback_status = {"OnChargeback": "pending", "OnChargebackClosed": "lost"}.get(event, "none")
+        if chargeback_status not in CHARGEBACK_STATUSES:
+            raise ValueError(f"chargeback_status must be one of {', '.join(CHARGEBACK_STATUSES)}")
+        flake = parse_flake(customer_id)
+        with self.lock:
+            customer = None if flake is None else self.store.customers.get(flake)
+            if customer is None:
+                raise ValueError(f"no customer {customer_id} in this store")
+            now = iso(datetime.now(UTC), "milliseconds")
+            payment = PaymentRecord(
+                id=self._flakes.next_id(),
+                order_id=self._flakes.next_id(),
+                method_id=self._flakes.next_id(),
+                customer_id=customer.id,
+                created_at=now,
+                status="completed" if event == "OnPaymentCompleted" else "chargeback",
+                chargeback_status=chargeback_status,
+                chargeback_at=None if event == "OnPaymentCompleted" else now,
+            )
+            self.store.payments[payment.id] = payment
+            named = webhook_customer(self.store.dto(customer)) if include_customer else None
+            body = payment.webhook_body(self.store.store_id, named)
+        result = self.webhooks.emit(event, body)
+        return {"payment_id": str(payment.id), **result}
+
+    def token_valid(self, token: str) -> str | None:
+        """The storefront's view of a customer token: its customer's id, or None when refused."""
+        with self.lock:
+            customer = self.store.customer_for_token(token)
+            return None if customer is None else str(customer.id)
+
+    def close(self) -> None:
+        """Stop the webhook delivery thread (if one was started)."""
+        self.webhooks.close()
 
     def _storefront_customer(self, request: _Request) -> Response:
         scheme, _, credential = request.headers.get("authorization", "").strip().partition(" ")
@@ -562,9 +701,10 @@ class PayNowEmulator:
             raise ApiError(400, "bad-request", "a JSON request body is required")
         media_type = _media_type(request.headers)
         if not _is_json_media_type(media_type):
+            status = self.decisions.non_json_body
             raise ApiError(
-                415,
-                "unsupported-media-type",
+                status,
+                "unsupported-media-type" if status == 415 else "bad-request",
                 f"content type {media_type or '(none)'} is not supported; send application/json",
             )
         try:
@@ -575,7 +715,9 @@ class PayNowEmulator:
             raise ApiError(400, "bad-request", f"malformed JSON body: {exc}") from exc
 
     def _upsert_body(self, request: _Request) -> Upsert:
-        upsert, errors = parse_upsert(self._json_body(request))
+        upsert, errors = parse_upsert(
+            self._json_body(request), ignore_unknown=self.decisions.unknown_fields == "ignore"
+        )
         if errors:
             raise validation_failed(errors)
         return upsert
@@ -587,7 +729,7 @@ def _allow(method: str, methods: dict[str, str], route: _Route) -> _Route | Resp
         allowed = ", ".join(sorted(methods))
         error = ApiError(405, "method-not-allowed", f"{method} is not allowed here (allowed: {allowed})")
         return _json_response(405, error.body(), {"allow": allowed})
-    return _Route(operation, route.store_id, route.customer_id)
+    return _Route(operation, route.store_id, route.customer_id, route.resource_id)
 
 
 def _single(query: Mapping[str, list[str]], name: str) -> str | None:
@@ -607,6 +749,19 @@ def _flake_query(query: Mapping[str, list[str]], name: str) -> int | None:
     if flake is None:
         raise ApiError(400, "bad-request", f"{name} is not a valid flake id: {raw!r}")
     return flake
+
+
+def _with_rate_limit_headers(response: Response, engine: FaultEngine, faults: Faults, key: str) -> Response:
+    """X-RateLimit-* headers, for the ``rate_limit_headers: x-ratelimit`` decision."""
+    per_second, burst = faults.rate_limit if faults.rate_limit is not None else (1000.0, 1000)
+    bucket = engine.buckets.get(key)
+    remaining = int(bucket.tokens) if bucket is not None else int(burst)
+    headers = [
+        ("x-ratelimit-limit", str(int(burst))),
+        ("x-ratelimit-remaining", str(remaining)),
+        ("x-ratelimit-reset", str(max(1, round((burst - remaining) / per_second)))),
+    ]
+    return Response(response.status, [*response.headers, *headers], response.body)
 
 
 def _bucket_key(headers: Mapping[str, str]) -> str:

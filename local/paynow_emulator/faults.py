@@ -23,9 +23,26 @@ OPERATIONS = frozenset(
         "create_token",
         "invalidate_tokens",
         "storefront_customer",
+        "list_webhooks",
+        "create_webhook",
+        "update_webhook",
+        "delete_webhook",
+        "webhook_history",
+        "get_payment",
     }
 )
-WRITE_OPERATIONS = frozenset({"create", "update", "bulk", "create_token", "invalidate_tokens"})
+WRITE_OPERATIONS = frozenset(
+    {
+        "create",
+        "update",
+        "bulk",
+        "create_token",
+        "invalidate_tokens",
+        "create_webhook",
+        "update_webhook",
+        "delete_webhook",
+    }
+)
 
 
 class RateLimit(NamedTuple):

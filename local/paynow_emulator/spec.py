@@ -21,8 +21,9 @@ DEFAULT_SPEC_PATH = (
 _SPEC_URI = "urn:paynow:management-api"
 STOREFRONT_CUSTOMER_PATH = "/v1/store/customer"
 
-# Customers operations: (method, path regex, spec path template). Literal segments come first.
+# Emulated operations: (method, path regex, spec path template). Literal segments come first.
 _CUSTOMERS = "/v1/stores/{storeId}/customers"
+_WEBHOOKS = "/v1/stores/{storeId}/webhooks"
 _OPERATIONS: list[tuple[str, re.Pattern[str], str]] = [
     (method, re.compile(pattern), template)
     for method, pattern, template in [
@@ -34,6 +35,12 @@ _OPERATIONS: list[tuple[str, re.Pattern[str], str]] = [
         ("PATCH", r"^/v1/stores/[^/]+/customers/[^/]+$", f"{_CUSTOMERS}/{{customerId}}"),
         ("POST", r"^/v1/stores/[^/]+/customers/[^/]+/tokens$", f"{_CUSTOMERS}/{{customerId}}/tokens"),
         ("DELETE", r"^/v1/stores/[^/]+/customers/[^/]+/tokens$", f"{_CUSTOMERS}/{{customerId}}/tokens"),
+        ("GET", r"^/v1/stores/[^/]+/webhooks$", _WEBHOOKS),
+        ("POST", r"^/v1/stores/[^/]+/webhooks$", _WEBHOOKS),
+        ("PATCH", r"^/v1/stores/[^/]+/webhooks/[^/]+$", f"{_WEBHOOKS}/{{webhookId}}"),
+        ("DELETE", r"^/v1/stores/[^/]+/webhooks/[^/]+$", f"{_WEBHOOKS}/{{webhookId}}"),
+        ("GET", r"^/v1/stores/[^/]+/webhooks/[^/]+/history$", f"{_WEBHOOKS}/{{webhookId}}/history"),
+        ("GET", r"^/v1/stores/[^/]+/payments/[^/]+$", "/v1/stores/{storeId}/payments/{paymentId}"),
     ]
 ]
 _ERROR_SCHEMA = {"$ref": "#/components/schemas/PayNowError"}
@@ -96,7 +103,7 @@ class SpecContract:
         """Problems of a request body against the operation's request schema (application/json)."""
         operation = self.operation(method, path)
         if operation is None:
-            return [f"{method} {path} is not a Customers operation"]
+            return [f"{method} {path} is not an emulated operation"]
         request_body = operation.get("requestBody")
         if request_body is None:
             return [] if body is None else [f"{method} {path} takes no body"]

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from paynow_emulator.errors import ApiError, FieldError
+from paynow_emulator.decisions import DEFAULT_DECISIONS, HouseDecisions
+from paynow_emulator.errors import ApiError, FieldError, validation_failed
 from paynow_emulator.flake import FlakeGenerator, flake_datetime
+from paynow_emulator.payments import PaymentRecord
 from paynow_emulator.validation import Upsert, parse_minecraft_uuid
 
 UNIQUE_FIELDS = ("steam_id", "minecraft_uuid", "xbox_xuid")
@@ -77,6 +79,8 @@ class Store:
         self.minecraft_by_name: dict[tuple[str, str], MinecraftAccount] = {}
         self.minecraft_by_uuid: dict[str, MinecraftAccount] = {}
         self.steam_profiles: dict[str, tuple[str, str]] = {}
+        self.decisions: HouseDecisions = DEFAULT_DECISIONS
+        self.payments: dict[int, PaymentRecord] = {}
 
     # -- world ------------------------------------------------------------------------------
     def add_minecraft_account(self, name: str, uuid: str, platform: str) -> MinecraftAccount:
@@ -228,8 +232,19 @@ class Store:
                 "metadata": {},
             }
         )
+        decisions = self.decisions
+        if current is not None and decisions.patch_absent == "clear":
+            values = {key: ({} if key == "metadata" else None) for key in values}
         for key, value in upsert.fields.items():
-            values[key] = ({} if value is None else dict(value)) if key == "metadata" else value
+            if value is None and current is not None and decisions.patch_null == "ignored":
+                continue
+            if key == "metadata":
+                merged = dict(values["metadata"]) if current is not None else {}
+                if decisions.patch_metadata == "replace" or current is None:
+                    merged = {}
+                values[key] = merged | ({} if value is None else dict(value))
+            else:
+                values[key] = value
         minecraft = current.minecraft if current is not None else None
         touched = upsert.fields.keys()
         if "minecraft_uuid" in touched:
@@ -263,6 +278,8 @@ class Store:
                 continue
             path = f"{prefix}.{field_name}" if prefix else field_name
             owner = self._index[field_name].get(value)
+            if self.decisions.uniqueness_conflict == "allow":
+                continue
             if owner is not None and owner != own_id:
                 conflicts.append(
                     FieldError(
@@ -311,12 +328,14 @@ class Store:
 
     def _reindex(self, customer: CustomerRecord, old: dict[str, Any] | None) -> None:
         for field_name in UNIQUE_FIELDS:
-            if old is not None and old[field_name] is not None:
-                self._index[field_name].pop(old[field_name], None)
+            index = self._index[field_name]
+            if old is not None and old[field_name] is not None and index.get(old[field_name]) == customer.id:
+                del index[old[field_name]]
         for field_name in UNIQUE_FIELDS:
             value = getattr(customer, field_name)
             if value is not None:
-                self._index[field_name][value] = customer.id
+                # setdefault: with uniqueness_conflict "allow", a lookup finds the oldest holder.
+                self._index[field_name].setdefault(value, customer.id)
 
     def create(self, upsert: Upsert) -> CustomerRecord:
         not_found: list[FieldError] = []
@@ -325,18 +344,34 @@ class Store:
         self._raise_resolution(not_found, conflicts)
         return self._insert(resolved)
 
-    def bulk_create(self, items: list[Upsert]) -> list[CustomerRecord]:
+    def bulk_create(
+        self, items: list[tuple[int, Upsert]], invalid: list[FieldError] | None = None
+    ) -> list[CustomerRecord]:
+        """Create ``(index, item)`` pairs. Atomic (the default decision): any error, including the
+        caller's ``invalid`` ones, creates nothing. Not atomic: the items without an error are
+        created, then the errors are raised all the same (a partial commit)."""
+        invalid = invalid or []
         not_found: list[FieldError] = []
         conflicts: list[FieldError] = []
         reserved: dict[tuple[str, str], str] = {}
-        resolved = [
-            self._resolve(
+        resolved: list[_Resolved] = []
+        for index, item in items:
+            errors_before = len(not_found) + len(conflicts)
+            outcome = self._resolve(
                 item, None, f"[{index}]", reserved=reserved, not_found=not_found, conflicts=conflicts
             )
-            for index, item in enumerate(items)
-        ]
+            if len(not_found) + len(conflicts) == errors_before:
+                resolved.append(outcome)
+        if self.decisions.bulk_atomic:
+            if invalid:
+                raise validation_failed(invalid)
+            self._raise_resolution(not_found, conflicts)
+            return [self._insert(item) for item in resolved]
+        created = [self._insert(item) for item in resolved]
+        if invalid:
+            raise validation_failed(invalid + not_found + conflicts)
         self._raise_resolution(not_found, conflicts)
-        return [self._insert(item) for item in resolved]
+        return created
 
     def update(self, customer_id: int, upsert: Upsert) -> CustomerRecord:
         customer = self.get(customer_id)
@@ -377,6 +412,7 @@ class Store:
         for index in self._index.values():
             index.clear()
         self._tokens.clear()
+        self.payments.clear()
 
 
 def token_fingerprint(token: str) -> str:

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 def _outcome(emulator: PayNowEmulator, request: httpx.Request, body: bytes) -> Outcome:
     return emulator.dispatch(
         request.method,
-        request.url.path,
+        # The path as sent (percent-encoding intact): the emulator splits it before decoding.
+        request.url.raw_path.split(b"?", 1)[0].decode("ascii"),
         _multi(request),
         dict(request.headers),
         body,

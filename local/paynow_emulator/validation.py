@@ -65,7 +65,9 @@ class Upsert:
     fields: dict[str, Any]
 
 
-def parse_upsert(body: Any, prefix: str = "") -> tuple[Upsert, list[FieldError]]:
+def parse_upsert(
+    body: Any, prefix: str = "", *, ignore_unknown: bool = False
+) -> tuple[Upsert, list[FieldError]]:
     errors: list[FieldError] = []
     if not isinstance(body, dict):
         errors.append(FieldError("bad-request", "the customer must be a JSON object", prefix or "$", "type"))
@@ -74,6 +76,8 @@ def parse_upsert(body: Any, prefix: str = "") -> tuple[Upsert, list[FieldError]]
     for key, value in body.items():
         path = _join(prefix, key)
         if key not in UPSERT_FIELDS:
+            if ignore_unknown:
+                continue
             errors.append(FieldError("bad-request", f"unknown field '{key}'", path, "additional-properties"))
             continue
         if value is None:

@@ -1,17 +1,18 @@
-"""Session fixtures for the template checks."""
+"""Session fixtures for the template checks: template.yaml as the shared template model reads it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from devstack.template_model import FUNCTION, effective_properties, load_template
 
-from .cfn_template import effective_functions, load_template
+from .tools import TEMPLATE_PATH
 
 
 @pytest.fixture(scope="session")
 def template() -> dict[str, Any]:
-    return load_template()
+    return load_template(TEMPLATE_PATH)
 
 
 @pytest.fixture(scope="session")
@@ -23,4 +24,5 @@ def resources(template: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return effective_functions(template)
+    """Every AWS::Serverless::Function's effective properties (Globals applied by SAM)."""
+    return effective_properties(template, FUNCTION)

@@ -8,7 +8,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from .cfn_template import ROOT
+from .tools import ROOT
 
 REQUIREMENTS = ROOT / "layers/shared/requirements.txt"
 # Shipped by the Lambda python3.13 runtime; bundling them would shadow the runtime's own copies.

@@ -7,11 +7,13 @@ import re
 from typing import Any
 
 import pytest
+from customers.authorizer.settings import AuthorizerSettings
 from customers.importer.settings import ImporterSettings
-from customers.signup_settings import AuthorizerSettings, SignupSettings, TrustedSettings
+from customers.signup.settings import SignupSettings
+from customers.trusted.settings import TrustedSettings
 from pydantic import BaseModel
 
-from .cfn_resolve import OPERATOR_VALUES, Resolver
+from .deployment import OPERATOR_VALUES, deployment
 
 pytestmark = pytest.mark.infra
 
@@ -26,7 +28,7 @@ SETTINGS: dict[str, type[BaseModel]] = {
 
 
 def _environment(template: dict[str, Any], function: dict[str, Any]) -> dict[str, str]:
-    resolve = Resolver(template)
+    resolve = deployment(template).resolve
     environment: dict[str, str] = {}
     for name, value in function["Environment"]["Variables"].items():
         resolved = resolve(value)

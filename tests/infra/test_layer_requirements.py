@@ -3,7 +3,9 @@ run against. (That it covers every import of the shipped code is checked on the 
 
 from __future__ import annotations
 
+import re
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 from packaging.markers import Marker
@@ -67,3 +69,21 @@ def test_requirements_are_a_closed_set() -> None:
                 assert dependency.specifier.contains(specifier.version, prereleases=True), (
                     f"{name} needs {dependency}, layer pins {specifier}"
                 )
+
+
+DEV_LOCK = Path(__file__).resolve().parents[2] / "locks/dev.txt"
+
+
+def _locked_versions(path: Path) -> dict[str, str]:
+    """Canonical name -> version of every `name==version` line of a compiled lock."""
+    found = (re.match(r"([A-Za-z0-9._-]+)==([^\s;\\]+)", line) for line in path.read_text().splitlines())
+    return {canonicalize_name(m.group(1)): m.group(2) for m in found if m}
+
+
+def test_layer_pins_match_the_dev_lock() -> None:
+    """The dev venv (and the 3.13 one) install locks/dev.txt: the layer ships those same versions."""
+    locked = _locked_versions(DEV_LOCK)
+    assert "pydantic" in locked
+    for name, requirement in pinned_requirements().items():
+        (specifier,) = requirement.specifier
+        assert locked.get(name) == specifier.version, f"{name}: layer {specifier}, lock {locked.get(name)}"

@@ -18,23 +18,24 @@ import pytest
 from customers.adapters.dynamo_state import DynamoCreationLock, DynamoNonceStore
 from customers.adapters.import_checkpoints import DynamoCheckpointStore
 from customers.adapters.s3_import import UPLOAD_PART, S3ObjectSource, S3ReportStore
+from customers.importer.config import ImportConfig
+from customers.importer.model.state import ImportState
 from customers.importer.ports import BusyError
-from customers.importer.service import ImportService, ServiceConfig
-from customers.importer.state import ImportState
+from customers.importer.service import ImportService
 from moto import mock_aws
 from paynow.models import Customer
 
 from tests.support.fake_aws import create_state_table, use_fake_credentials
 
-from .cfn_resolve import RESOURCE_NAMES, Resolver
-from .cfn_template import ROOT
+from .deployment import RESOURCE_NAMES, deployment
+from .tools import ROOT
 
 pytestmark = pytest.mark.infra
 
 REGION = "eu-west-1"
 TABLE = RESOURCE_NAMES["StateTable"]
 CUSTOMER = Customer(id="429000000000000100", store_id="429000000000000000", created_at="2026-01-01T00:00:00Z")
-STEAM_SOURCE = ROOT / "layers/shared/customers/steam.py"
+STEAM_SOURCE = ROOT / "layers/shared/customers/signup/steam.py"
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def _allowed(statements: list[dict[str, Any]], request: Request) -> bool:
 
 def _statements(template: dict[str, Any], function: dict[str, Any]) -> list[dict[str, Any]]:
     """The function's inline statements with every intrinsic function resolved."""
-    resolve = Resolver(template)
+    resolve = deployment(template).resolve
     found: list[dict[str, Any]] = []
     for policy in function["Policies"]:
         for statement in policy.get("Statement", []):
@@ -172,7 +173,9 @@ def _nonce_requests() -> list[Request]:
 
 
 def _import_requests(template: dict[str, Any], function: dict[str, Any]) -> list[Request]:
-    environment = {k: str(Resolver(template)(v)) for k, v in function["Environment"]["Variables"].items()}
+    environment = {
+        k: str(deployment(template).resolve(v)) for k, v in function["Environment"]["Variables"].items()
+    }
     bucket = environment["IMPORT_BUCKET"]
     plain_s3 = boto3.client("s3")
     plain_s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})  # type: ignore[typeddict-item]
@@ -192,7 +195,7 @@ def _import_requests(template: dict[str, Any], function: dict[str, Any]) -> list
     dynamodb = recorder.attach(boto3.client("dynamodb"))
     checkpoints = DynamoCheckpointStore(dynamodb, TABLE)
     reports = S3ReportStore(s3, bucket)
-    config = ServiceConfig(
+    config = ImportConfig(
         bucket=bucket,
         incoming_prefix=environment["INCOMING_PREFIX"],
         reports_prefix=environment["REPORTS_PREFIX"],
@@ -285,7 +288,9 @@ def test_a_call_outside_the_grants_is_refused(template: dict[str, Any], function
     importer = _statements(template, functions["ImportFunction"])
     signup = _statements(template, functions["SignupFunction"])
     table = f"arn:aws:dynamodb:{REGION}:123456789012:table/{TABLE}"
-    bucket = Resolver(template)(functions["ImportFunction"]["Environment"]["Variables"]["IMPORT_BUCKET"])
+    bucket = deployment(template).resolve(
+        functions["ImportFunction"]["Environment"]["Variables"]["IMPORT_BUCKET"]
+    )
     refused = [
         (importer, Request("dynamodb:PutItem", table, (("dynamodb:LeadingKeys", ("lock#steam:1",)),))),
         (importer, Request("dynamodb:DeleteItem", table, (("dynamodb:LeadingKeys", ("import#x",)),))),

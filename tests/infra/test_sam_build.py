@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
+from devstack.template_model import load_template
 from packaging.utils import canonicalize_name
 
-from .cfn_template import FUNCTION_DIRS, ROOT, TEMPLATE_PATH, CfnLoader, find_tool
 from .layer_requirements import RUNTIME_PROVIDED, pinned_requirements, runtime_imports
+from .tools import FUNCTION_DIRS, ROOT, TEMPLATE_PATH, find_tool
 
 pytestmark = pytest.mark.infra
 
@@ -84,7 +84,7 @@ def build_dir(tmp_path_factory: pytest.TempPathFactory, lambda_python: str) -> P
 
 
 def test_built_template_points_at_the_built_artifacts(build_dir: Path) -> None:
-    built = yaml.load((build_dir / "template.yaml").read_text(encoding="utf-8"), Loader=CfnLoader)
+    built = load_template(build_dir / "template.yaml")
     resources = built["Resources"]
     assert resources["SharedLayer"]["Properties"]["ContentUri"] == "SharedLayer"
     for name in FUNCTION_DIRS:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from .cfn_template import ROOT, TEMPLATE_PATH, find_tool
+from .tools import ROOT, TEMPLATE_PATH, find_tool
 
 pytestmark = pytest.mark.infra
 

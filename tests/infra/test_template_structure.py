@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from customers.adapters.s3_import import PART_TAG
 
-from .cfn_template import FUNCTION_DIRS, ROOT
+from .tools import FUNCTION_DIRS, ROOT
 
 pytestmark = pytest.mark.infra
 

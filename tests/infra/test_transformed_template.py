@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
+from devstack.template_model import load_template, transform
 
-from .cfn_template import ROOT, TEMPLATE_PATH, sam_python
+from .tools import TEMPLATE_PATH
 
 pytestmark = pytest.mark.infra
 
@@ -21,19 +18,7 @@ TRUSTED |= {("/customers/{customerId}/tokens", "delete")}
 
 @pytest.fixture(scope="module")
 def transformed() -> dict[str, Any]:
-    result = subprocess.run(
-        [sam_python(), str(Path(__file__).with_name("sam_transform.py")), str(TEMPLATE_PATH)],
-        cwd=ROOT,
-        # The transform resolves pseudo parameters from a boto3 session; any region will do.
-        env={**os.environ, "AWS_DEFAULT_REGION": "eu-west-1", "SAM_CLI_TELEMETRY": "0"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    document: dict[str, Any] = json.loads(result.stdout)
-    return document
+    return transform(load_template(TEMPLATE_PATH), region="eu-west-1")
 
 
 def _references(value: Any) -> set[str]:

@@ -5,7 +5,7 @@ Imported as ``tests.support.fake_clock`` so the name cannot clash with the areas
 
 from __future__ import annotations
 
-from paynow.deadline import Deadline
+from customers.common.deadline import Deadline
 
 
 class FakeClock:

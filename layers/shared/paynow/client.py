@@ -1,18 +1,16 @@
 """A typed, retrying client for the Customers resource of PayNow's Management API.
 
-One instance per sandbox (``default_client()``) keeps its connections alive between calls and
+One instance per sandbox keeps its connections alive between calls and
 invocations. Every call takes an optional ``Deadline`` (pass Lambda's remaining time) that bounds
 its retries and shrinks its timeouts; see ``paynow.retry`` for the rules.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-import os
 import platform
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from types import TracebackType
@@ -21,8 +19,7 @@ from typing import Any, TypeVar
 import httpx
 import pydantic
 
-from paynow.auth import ApiKeyAuth, ApiKeyProvider, SecretApiKeyProvider, StaticApiKey
-from paynow.deadline import Deadline
+from paynow.api_key import ApiKeyAuth, ApiKeyProvider, StaticApiKey
 from paynow.errors import (
     ConflictError,
     ErrorDetail,
@@ -37,12 +34,12 @@ from paynow.errors import (
 )
 from paynow.ids import validate_flake_id
 from paynow.models import Customer, CustomerToken, CustomerUpsert, LookupKey
-from paynow.retry import RetryPolicy
+from paynow.retry import Deadline, RetryPolicy
 
 T = TypeVar("T")
 M = TypeVar("M", bound=pydantic.BaseModel)
 
-__all__ = ["BULK_LIMIT", "DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "PayNowClient", "chunked", "default_client"]
+__all__ = ["BULK_LIMIT", "DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "PayNowClient", "chunked"]
 
 logger = logging.getLogger(__name__)
 
@@ -109,29 +106,6 @@ class PayNowClient:
             transport=transport,
             # PayNow never redirects API calls; following one could replay a POST elsewhere.
             follow_redirects=False,
-        )
-
-    @classmethod
-    def from_environment(
-        cls,
-        environ: Mapping[str, str] | None = None,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-        retry: RetryPolicy | None = None,
-    ) -> PayNowClient:
-        """Configured by PAYNOW_API_URL (optional), PAYNOW_STORE_ID and PAYNOW_API_KEY_SECRET."""
-        env = os.environ if environ is None else environ
-        missing = [name for name in ("PAYNOW_STORE_ID", "PAYNOW_API_KEY_SECRET") if not env.get(name)]
-        if missing:
-            raise ValueError(f"environment variable(s) not set: {', '.join(missing)}")
-        return cls(
-            env["PAYNOW_STORE_ID"],
-            SecretApiKeyProvider(env["PAYNOW_API_KEY_SECRET"]),
-            base_url=env.get("PAYNOW_API_URL") or DEFAULT_BASE_URL,
-            transport=transport,
-            timeout=timeout,
-            retry=retry,
         )
 
     def __repr__(self) -> str:
@@ -395,12 +369,6 @@ def chunked(iterable: Iterable[T], size: int = BULK_LIMIT) -> Iterator[list[T]]:
     iterator = iter(iterable)
     while chunk := list(islice(iterator, size)):
         yield chunk
-
-
-@functools.cache
-def default_client() -> PayNowClient:
-    """The sandbox's one client, built from the environment on first use and reused afterwards."""
-    return PayNowClient.from_environment()
 
 
 def _check_page_size(value: int, name: str) -> None:

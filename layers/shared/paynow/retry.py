@@ -20,14 +20,28 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
-from paynow.deadline import Deadline
 from paynow.errors import PayNowError, RateLimitedError, ServerError, TransportError
 
 T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
+
+
+class Deadline(Protocol):
+    """When a call must be finished, on the monotonic clock (``customers.common.deadline.Deadline`` is one).
+
+    A protocol so that this client owns no deadline type of its own: callers bring theirs.
+    """
+
+    @property
+    def at(self) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Until:
+    at: float
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,7 +71,7 @@ class RetryPolicy:
             raise ValueError("need 0 <= base_delay <= max_delay")
 
     def deadline(self, deadline: Deadline | None) -> Deadline:
-        return deadline if deadline is not None else Deadline(self.clock() + self.default_budget)
+        return deadline if deadline is not None else _Until(self.clock() + self.default_budget)
 
     def remaining(self, deadline: Deadline) -> float:
         return max(0.0, deadline.at - self.clock())

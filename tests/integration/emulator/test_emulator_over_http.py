@@ -138,6 +138,8 @@ def test_command_line_server_announces_its_port_once_ready() -> None:
         banner = process.stdout.readline()
         match = re.search(r"listening on (http://127\.0\.0\.1:\d+) store_id=411486491630370816", banner)
         assert match, banner
+        more = [process.stdout.readline() for _ in range(3)]
+        assert f"{match.group(1)}/_emulator/customers" in "".join(more), more
         headers = {"Authorization": "APIKey pnapi_v1_cli"}
         with httpx.Client(base_url=match.group(1), headers=headers) as http:
             created = http.post(
@@ -169,3 +171,13 @@ def test_command_line_rejects_a_bad_store_id() -> None:
     )
     assert result.returncode == 2
     assert "store_id" in result.stderr
+
+
+def test_an_encoded_slash_over_http_is_refused(http: httpx.Client, emu: PayNowEmulator) -> None:
+    created = http.post(f"/v1/stores/{emu.store_id}/customers", json={"name": "raw"}).json()
+    listed = http.get(f"/v1/stores/{emu.store_id}/customers/%2F")
+    assert listed.status_code == 404
+    minted = http.post(f"/v1/stores/{emu.store_id}/customers/{created['id']}%2Ftokens")
+    assert minted.status_code == 404
+    assert emu.inspect.active_tokens(created["id"]) == 0
+    assert http.get("/_emulator/").status_code == 200

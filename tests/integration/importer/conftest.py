@@ -1,130 +1,16 @@
-"""The import against moto (S3, DynamoDB, SQS, EventBridge) and the PayNow emulator (in-process)."""
+"""Fixtures of the importer integration tests: fake AWS credentials and the moto + emulator stack."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import uuid
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterator
 
 import boto3
 import pytest
-from customers.adapters.import_checkpoints import DynamoCheckpointStore
-from customers.adapters.import_events import ImportEventPublisher
-from customers.adapters.s3_import import S3ObjectSource, S3ReportStore
-from customers.importer.engine import EngineOptions
-from customers.importer.report import Summary
-from customers.importer.requests import ImportRequest
-from customers.importer.sender import ExistingMode
-from customers.importer.service import ImportService, ServiceConfig
 from moto import mock_aws
-from paynow.client import PayNowClient
-from paynow.deadline import Deadline
-from paynow.retry import RetryPolicy
 from paynow_emulator import PayNowEmulator
 
-from tests.support.fake_aws import EventTap, create_state_table, use_fake_credentials
-
-REGION = "us-east-1"
-BUCKET = "paynow-customers-import"
-TABLE = "paynow-customers-state"
-BUS = "paynow-customers"
-
-
-class RecordingContinuer:
-    """Stands in for the Lambda self-invoke: keeps the payloads so the test can deliver them."""
-
-    def __init__(self) -> None:
-        self.payloads: list[dict[str, Any]] = []
-
-    def continue_import(self, payload: Mapping[str, Any]) -> None:
-        self.payloads.append(dict(payload))
-
-
-@dataclass
-class Stack:
-    emu: PayNowEmulator
-    s3: Any
-    tap: EventTap
-    client: PayNowClient
-    continuer: RecordingContinuer = field(default_factory=RecordingContinuer)
-
-    def put(self, key: str, data: bytes | str) -> str:
-        body = data.encode() if isinstance(data, str) else data
-        return self.s3.put_object(Bucket=BUCKET, Key=key, Body=body)["VersionId"]
-
-    def service(
-        self,
-        *,
-        mode: ExistingMode = ExistingMode.SKIP,
-        concurrency: int = 3,
-        hop_reserve_seconds: float = 0.0,
-        max_hops: int = 50,
-        options: EngineOptions | None = None,
-        lease_seconds: float = 120.0,
-    ) -> ImportService:
-        return ImportService(
-            source=S3ObjectSource(self.s3),
-            reports=S3ReportStore(self.s3, BUCKET),
-            checkpoints=self.checkpoints(),
-            api=self.client,
-            events=ImportEventPublisher(boto3.client("events", region_name=REGION), BUS),
-            continuer=self.continuer,
-            config=ServiceConfig(
-                bucket=BUCKET,
-                existing_mode=mode,
-                concurrency=concurrency,
-                hop_reserve_seconds=hop_reserve_seconds,
-                max_hops=max_hops,
-                lease_seconds=lease_seconds,
-            ),
-            options=options,
-        )
-
-    def checkpoints(self) -> DynamoCheckpointStore:
-        return DynamoCheckpointStore(boto3.client("dynamodb", region_name=REGION), TABLE)
-
-    def run(
-        self, key: str, service: ImportService | None = None, *, seconds: float = 120.0, **kwargs: Any
-    ) -> Summary:
-        service = service or self.service(**kwargs)
-        return service.handle(
-            ImportRequest(bucket=BUCKET, key=key), deadline=Deadline.after(seconds), owner=str(uuid.uuid4())
-        )
-
-    def report(self, summary: Summary) -> list[list[str]]:
-        assert summary.rejected_report is not None
-        key = summary.rejected_report.removeprefix(f"s3://{BUCKET}/")
-        body = self.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read().decode("utf-8-sig")
-        return list(csv.reader(io.StringIO(body)))
-
-    def summary_object(self, summary: Summary) -> dict[str, Any]:
-        assert summary.summary_report is not None
-        key = summary.summary_report.removeprefix(f"s3://{BUCKET}/")
-        return json.loads(self.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
-
-    def events(self) -> list[dict[str, Any]]:
-        return self.tap.drain()
-
-    def calls(self, operation: str) -> int:
-        return len(self.emu.inspect.requests_for(operation))
-
-    def customers_by(self, field_name: str) -> dict[str, list[dict[str, Any]]]:
-        found: dict[str, list[dict[str, Any]]] = {}
-        for customer in self.emu.inspect.customers():
-            if customer.get(field_name):
-                found.setdefault(customer[field_name], []).append(customer)
-        return found
-
-
-def provision(s3: Any) -> EventTap:
-    s3.create_bucket(Bucket=BUCKET)
-    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-    create_state_table(boto3.client("dynamodb", region_name=REGION), TABLE)
-    return EventTap.on_new_bus(REGION, BUS)
+from tests.support.fake_aws import use_fake_credentials
+from tests.support.import_stack import REGION, ImportStack, emulator_client, provision
 
 
 @pytest.fixture
@@ -132,45 +18,11 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     use_fake_credentials(monkeypatch, REGION)
 
 
-def emulator_client(emu: PayNowEmulator) -> PayNowClient:
-    """A PayNow client on the in-process emulator, with short backoffs so fault storms stay quick."""
-    return PayNowClient(
-        emu.store_id,
-        emu.api_key,
-        base_url="https://api.paynow.test",
-        transport=emu.transport(),
-        retry=RetryPolicy(base_delay=0.001, max_delay=0.01),
-    )
-
-
 @pytest.fixture
-def stack(aws_env: None) -> Iterator[Stack]:
+def import_stack(aws_env: None) -> Iterator[ImportStack]:
     emu = PayNowEmulator()
     client = emulator_client(emu)
     with mock_aws():
         s3 = boto3.client("s3", region_name=REGION)
-        yield Stack(emu=emu, s3=s3, tap=provision(s3), client=client)
+        yield ImportStack(emu=emu, s3=s3, tap=provision(s3), client=client)
     client.close()
-
-
-def steam(n: int) -> str:
-    return str(76561198000000000 + n)
-
-
-def csv_text(header: list[str], rows: list[list[str]], *, delimiter: str = ",", newline: str = "\n") -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=newline)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def assert_invariant(summary: Summary) -> None:
-    c = summary.counts
-    assert c.created + c.existing + c.updated + c.rejected + c.duplicates_in_file == c.total
-
-
-def assert_no_duplicates(stack: Stack) -> None:
-    for field_name in ("steam_id", "minecraft_uuid", "xbox_xuid"):
-        dupes = {k: len(v) for k, v in stack.customers_by(field_name).items() if len(v) > 1}
-        assert dupes == {}, f"{field_name} created more than once: {dupes}"

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -17,12 +15,13 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
 from botocore.stub import Stubber
-from conftest import BUCKET, BUS, REGION, TABLE, csv_text, provision, steam
 from customers.adapters.import_invoker import LambdaContinuer
-from customers.importer import handler as wiring
 from moto import mock_aws
 from paynow_emulator import PayNowEmulator
 from paynow_emulator.server import BackgroundServer
+
+from tests.support.import_stack import BUCKET, BUS, REGION, TABLE, csv_text, provision, steam
+from tests.support.lambda_events import load_function
 
 ROOT = Path(__file__).resolve().parents[3]
 EVENTS = ROOT / "events" / "importer"
@@ -38,16 +37,6 @@ class Context:
 
     def get_remaining_time_in_millis(self) -> int:
         return int((900 - (time.monotonic() - self.started)) * 1000)
-
-
-def _load_app() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("importer_app", ROOT / "functions" / "importer" / "app.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["importer_app"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture
@@ -73,9 +62,7 @@ def app(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Module
         }.items():
             monkeypatch.setenv(name, value)
         parameters.clear_caches()
-        wiring.service.cache_clear()
-        yield _load_app(), s3, emu
-        wiring.service.cache_clear()
+        yield load_function("importer"), s3, emu
         parameters.clear_caches()
 
 

@@ -5,16 +5,25 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from conftest import Stack, assert_invariant, assert_no_duplicates, csv_text, emulator_client, steam
-from customers.importer.local import MemoryCheckpointStore, MemoryReportStore
-from customers.importer.report import ImportStatus
-from customers.importer.requests import ImportRequest
-from customers.importer.service import ImportService, ServiceConfig
+from customers.common.deadline import Deadline
+from customers.importer.config import ImportConfig
+from customers.importer.model.state import ImportStatus
+from customers.importer.service import ImportService
+from customers.importer.triggers import ImportRequest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from paynow.deadline import Deadline
+from import_tools.stores import MemoryCheckpointStore, MemoryReportStore
 from paynow_emulator import Faults, PayNowEmulator
 from paynow_emulator.faults import RateLimit
+
+from tests.support.import_stack import (
+    ImportStack,
+    assert_invariant,
+    assert_no_duplicates,
+    csv_text,
+    emulator_client,
+    steam,
+)
 
 
 def _rows(n: int) -> list[list[str]]:
@@ -46,42 +55,42 @@ def _rows(n: int) -> list[list[str]]:
     ],
     ids=["commit-then-500", "commit-then-timeout", "5xx-and-drop-storm", "429-storm", "everything"],
 )
-def test_no_duplicates_and_nothing_lost_under_faults(stack: Stack, faults: Faults) -> None:
-    stack.put("incoming/storm.csv", csv_text(["steam_id", "name", "metadata.tag"], _rows(1000)))
-    stack.emu.faults = faults
-    summary = stack.run("incoming/storm.csv", concurrency=4)
-    stack.emu.faults = Faults()
+def test_no_duplicates_and_nothing_lost_under_faults(import_stack: ImportStack, faults: Faults) -> None:
+    import_stack.put("incoming/storm.csv", csv_text(["steam_id", "name", "metadata.tag"], _rows(1000)))
+    import_stack.emu.faults = faults
+    summary = import_stack.run("incoming/storm.csv", concurrency=4)
+    import_stack.emu.faults = Faults()
     assert summary.status is ImportStatus.COMPLETED
     assert_invariant(summary)
     assert summary.counts.created == 1000
-    assert stack.emu.inspect.count() == 1000
-    assert_no_duplicates(stack)
-    assert set(stack.customers_by("steam_id")) == {steam(i) for i in range(1, 1001)}
-    assert any(r.fault for r in stack.emu.inspect.requests)
+    assert import_stack.emu.inspect.count() == 1000
+    assert_no_duplicates(import_stack)
+    assert set(import_stack.customers_by("steam_id")) == {steam(i) for i in range(1, 1001)}
+    assert any(r.fault for r in import_stack.emu.inspect.requests)
 
 
-def test_crash_after_an_ambiguous_write_then_resume(stack: Stack) -> None:
+def test_crash_after_an_ambiguous_write_then_resume(import_stack: ImportStack) -> None:
     """The invocation dies while PayNow committed a chunk it never confirmed; the retry reconciles."""
-    stack.put("incoming/amb.csv", csv_text(["steam_id", "name", "metadata.tag"], _rows(600)))
-    stack.emu.faults = Faults(commit_then_fail="timeout", commit_then_fail_count=1, hang_s=0.0)
+    import_stack.put("incoming/amb.csv", csv_text(["steam_id", "name", "metadata.tag"], _rows(600)))
+    import_stack.emu.faults = Faults(commit_then_fail="timeout", commit_then_fail_count=1, hang_s=0.0)
     calls = 0
-    original = stack.client.lookup_customer
+    original = import_stack.client.lookup_customer
 
     def dying_lookup(*args, **kwargs):  # the reconcile that would follow the timeout never happens
         nonlocal calls
         calls += 1
         raise SystemExit("invocation killed")
 
-    stack.client.lookup_customer = dying_lookup  # type: ignore[method-assign]
+    import_stack.client.lookup_customer = dying_lookup  # type: ignore[method-assign]
     with pytest.raises(SystemExit):
-        stack.run("incoming/amb.csv", concurrency=1, lease_seconds=0.5)
-    stack.client.lookup_customer = original  # type: ignore[method-assign]
+        import_stack.run("incoming/amb.csv", concurrency=1, lease_seconds=0.5)
+    import_stack.client.lookup_customer = original  # type: ignore[method-assign]
     # The unconfirmed chunk is in PayNow (plus any chunk already in flight when the invocation died).
-    assert stack.emu.inspect.count() in (200, 400)
-    summary = stack.run("incoming/amb.csv", concurrency=2)
+    assert import_stack.emu.inspect.count() in (200, 400)
+    summary = import_stack.run("incoming/amb.csv", concurrency=2)
     assert summary.counts.created == 600
-    assert stack.emu.inspect.count() == 600
-    assert_no_duplicates(stack)
+    assert import_stack.emu.inspect.count() == 600
+    assert_no_duplicates(import_stack)
 
 
 _valid = st.integers(min_value=1, max_value=60).map(lambda i: [steam(i), f"n{i}"])
@@ -118,7 +127,7 @@ def test_property_invariant_and_every_valid_row_in_paynow_once(
         api=client,
         events=None,
         continuer=None,
-        config=ServiceConfig(
+        config=ImportConfig(
             reports_prefix="reports/", incoming_prefix="incoming/", concurrency=3, hop_reserve_seconds=0.0
         ),
     )

@@ -7,10 +7,11 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from conftest import REGION
 from customers.adapters import s3_import
 from customers.adapters.s3_import import S3ObjectSource, S3ReportStore
 from moto import mock_aws
+
+from tests.support.import_stack import REGION
 
 
 @pytest.fixture

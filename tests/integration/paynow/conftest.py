@@ -9,8 +9,8 @@ import pytest
 from paynow.client import PayNowClient
 from paynow.retry import RetryPolicy
 from paynow_emulator import PayNowEmulator
-from paynow_it_support import API_KEY
 
+from tests.support.emulator_clients import EMULATOR_API_KEY
 from tests.support.fake_aws import mocked_secretsmanager
 from tests.support.fake_clock import FakeClock
 
@@ -22,7 +22,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def emulator(clock: FakeClock) -> PayNowEmulator:
-    return PayNowEmulator(api_keys=(API_KEY,), clock=clock.monotonic)
+    return PayNowEmulator(api_keys=(EMULATOR_API_KEY,), clock=clock.monotonic)
 
 
 @pytest.fixture
@@ -32,7 +32,9 @@ def policy(clock: FakeClock) -> RetryPolicy:
 
 @pytest.fixture
 def client(emulator: PayNowEmulator, policy: RetryPolicy) -> Iterator[PayNowClient]:
-    with PayNowClient(emulator.store_id, API_KEY, transport=emulator.transport(), retry=policy) as paynow:
+    with PayNowClient(
+        emulator.store_id, EMULATOR_API_KEY, transport=emulator.transport(), retry=policy
+    ) as paynow:
         yield paynow
 
 

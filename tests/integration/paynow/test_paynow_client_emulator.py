@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from paynow.auth import SecretApiKeyProvider
+from customers.adapters.secrets_api_key import SecretApiKeyProvider
 from paynow.client import PayNowClient, chunked
 from paynow.errors import (
     ConflictError,
@@ -22,8 +22,8 @@ from paynow.errors import (
 from paynow.models import CustomerUpsert, LookupKey, MinecraftPlatform
 from paynow.retry import RetryPolicy
 from paynow_emulator import Faults, PayNowEmulator, RateLimit
-from paynow_it_support import API_KEY
 
+from tests.support.emulator_clients import EMULATOR_API_KEY
 from tests.support.fake_clock import FakeClock
 
 STEAM = "76561197960287930"
@@ -328,7 +328,7 @@ def test_dropped_connection_retries_a_lookup_but_not_a_create(
 def test_rotated_secret_heals_on_401_without_a_redeploy(
     secretsmanager: Any, emulator: PayNowEmulator, policy: RetryPolicy
 ) -> None:
-    secretsmanager.create_secret(Name="paynow/key", SecretString=json.dumps({"api_key": API_KEY}))
+    secretsmanager.create_secret(Name="paynow/key", SecretString=json.dumps({"api_key": EMULATOR_API_KEY}))
     provider = SecretApiKeyProvider("paynow/key", max_age=300)
     with PayNowClient(emulator.store_id, provider, transport=emulator.transport(), retry=policy) as client:
         client.create_customer(CustomerUpsert(steam_id=STEAM))

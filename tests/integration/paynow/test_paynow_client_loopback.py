@@ -17,8 +17,8 @@ from paynow.client import PayNowClient
 from paynow.errors import TransportError
 from paynow.models import CustomerUpsert, LookupKey
 from paynow.retry import RetryPolicy
-from paynow_it_support import API_KEY
 
+from tests.support.emulator_clients import EMULATOR_API_KEY
 from tests.support.fake_clock import FakeClock
 
 STORE_ID = "411486491630370816"
@@ -76,7 +76,7 @@ def base_url(server: PayNowStub) -> str:
 
 
 def test_consecutive_calls_reuse_one_connection(stub: PayNowStub) -> None:
-    with PayNowClient(STORE_ID, API_KEY, base_url=base_url(stub)) as client:
+    with PayNowClient(STORE_ID, EMULATOR_API_KEY, base_url=base_url(stub)) as client:
         for _ in range(5):
             client.get_customer("411486491630370817")
     assert len(stub.peers) == 5
@@ -86,7 +86,9 @@ def test_consecutive_calls_reuse_one_connection(stub: PayNowStub) -> None:
 def test_a_slow_response_is_a_read_timeout_that_counts_as_sent(stub: PayNowStub, clock: FakeClock) -> None:
     policy = RetryPolicy(sleep=clock.sleep, clock=clock.monotonic, max_attempts=2, random=lambda: 0.0)
     timeout = httpx.Timeout(connect=2.0, read=0.2, write=2.0, pool=2.0)
-    with PayNowClient(STORE_ID, API_KEY, base_url=base_url(stub), timeout=timeout, retry=policy) as client:
+    with PayNowClient(
+        STORE_ID, EMULATOR_API_KEY, base_url=base_url(stub), timeout=timeout, retry=policy
+    ) as client:
         with pytest.raises(TransportError) as info:
             client.lookup_customer(LookupKey.STEAM_ID, "76561197960287930")
     assert info.value.request_sent is True
@@ -100,7 +102,9 @@ def test_a_refused_connection_is_known_unsent_and_retried_even_for_a_create(cloc
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     policy = RetryPolicy(sleep=clock.sleep, clock=clock.monotonic, max_attempts=3, random=lambda: 0.0)
-    with PayNowClient(STORE_ID, API_KEY, base_url=f"http://127.0.0.1:{port}", retry=policy) as client:
+    with PayNowClient(
+        STORE_ID, EMULATOR_API_KEY, base_url=f"http://127.0.0.1:{port}", retry=policy
+    ) as client:
         with pytest.raises(TransportError) as info:
             client.create_customer(CustomerUpsert(name="x"))
     assert info.value.request_sent is False

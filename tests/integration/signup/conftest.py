@@ -8,8 +8,9 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 from paynow_emulator import PayNowEmulator
-from signup_helpers import load_function
-from signup_stack import (
+from steam_openid import SteamOpenIdStandIn
+
+from tests.support.api_stack import (
     API_KEY_SECRET,
     BEDROCK_ACCOUNTS,
     BUS,
@@ -20,13 +21,12 @@ from signup_stack import (
     REGION,
     STEAM_URL,
     TABLE,
-    Stack,
+    ApiStack,
     provision,
     wire,
 )
-from steam_openid import SteamOpenIdStandIn
-
 from tests.support.fake_aws import use_fake_credentials
+from tests.support.lambda_events import load_function
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def emu() -> PayNowEmulator:
+def emulator() -> PayNowEmulator:
     emulator = PayNowEmulator()
     for name, uuid in JAVA_ACCOUNTS.items():
         emulator.add_minecraft_account(name, uuid, "java")
@@ -64,16 +64,16 @@ def steam() -> SteamOpenIdStandIn:
 
 
 @pytest.fixture
-def stack(
-    aws_env: None, emu: PayNowEmulator, steam: SteamOpenIdStandIn, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Stack]:
-    monkeypatch.setenv("PAYNOW_STORE_ID", emu.store_id)
+def api_stack(
+    aws_env: None, emulator: PayNowEmulator, steam: SteamOpenIdStandIn, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ApiStack]:
+    monkeypatch.setenv("PAYNOW_STORE_ID", emulator.store_id)
     parameters.clear_caches()  # type: ignore[no-untyped-call]
     with mock_aws():
-        tap = provision(emu)
+        tap = provision(emulator)
         modules = {}
         for name in ("signup", "trusted", "authorizer"):
             modules[name] = load_function(name)
-            wire(modules[name], emu, steam)
-        yield Stack(emu, steam, modules["signup"], modules["trusted"], modules["authorizer"], tap)
+            wire(modules[name], emulator, steam)
+        yield ApiStack(emulator, steam, modules["signup"], modules["trusted"], modules["authorizer"], tap)
     parameters.clear_caches()  # type: ignore[no-untyped-call]

@@ -14,13 +14,18 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities import parameters
-from customers.api import runtime
-from customers.identity import SignupRequest
-from customers.signup_settings import SignupSettings, TrustedSettings
-from customers.trusted import ResolveRequest
-from paynow.deadline import Deadline
+from customers.bootstrap import provisioning as provisioning_wiring
+from customers.bootstrap import signup as signup_wiring
+from customers.bootstrap.signup import build_signup_service
+from customers.bootstrap.trusted import build_trusted_service
+from customers.common.deadline import API_GATEWAY_BUDGET_SECONDS, Deadline
+from customers.common.identity import SignupRequest
+from customers.signup.settings import SignupSettings
+from customers.trusted.service import ResolveRequest
+from customers.trusted.settings import TrustedSettings
 from paynow_emulator import Faults
-from signup_stack import API_KEY_SECRET, ORIGIN, Stack
+
+from tests.support.api_stack import API_KEY_SECRET, ORIGIN, ApiStack
 
 N = 50
 
@@ -46,15 +51,18 @@ class _AtomicClient:
 
 @pytest.fixture(autouse=True)
 def _atomic_moto(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = runtime.aws_client
-    monkeypatch.setattr(runtime, "aws_client", lambda service: _AtomicClient(real(service)))
+    for wiring in (provisioning_wiring, signup_wiring):
+        real = wiring.aws_client
+        monkeypatch.setattr(wiring, "aws_client", lambda service, real=real: _AtomicClient(real(service)))
 
 
-def _run_concurrently(stack: Stack, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _run_concurrently(api_stack: ApiStack, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
     settings = SignupSettings.from_environment()
     sandboxes = [
-        runtime.build_signup_service(
-            settings, paynow_transport=stack.emu.transport(), steam_transport=stack.steam.transport()
+        build_signup_service(
+            settings,
+            paynow_transport=api_stack.emulator.transport(),
+            steam_transport=api_stack.steam.transport(),
         )
         for _ in bodies
     ]
@@ -67,9 +75,7 @@ def _run_concurrently(stack: Stack, bodies: list[dict[str, Any]]) -> list[dict[s
         request = SignupRequest.model_validate(bodies[i])
         barrier.wait()
         try:
-            response = sandboxes[i].signup(
-                request, deadline=Deadline.after(runtime.API_GATEWAY_BUDGET_SECONDS)
-            )
+            response = sandboxes[i].signup(request, deadline=Deadline.after(API_GATEWAY_BUDGET_SECONDS))
             results[i] = response.model_dump(mode="json")
         except Exception as error:
             results[i] = {"error": repr(error)}
@@ -83,32 +89,34 @@ def _run_concurrently(stack: Stack, bodies: list[dict[str, Any]]) -> list[dict[s
 
 
 @pytest.mark.parametrize("kind", ["steam", "minecraft_java"])
-def test_fifty_concurrent_signups_create_one_customer(stack: Stack, kind: str) -> None:
+def test_fifty_concurrent_signups_create_one_customer(api_stack: ApiStack, kind: str) -> None:
     # A little latency widens the window between lookup and create, where duplicates are born.
-    stack.emu.faults = Faults(latency_s=0.02)
+    api_stack.emulator.faults = Faults(latency_s=0.02)
     if kind == "steam":
-        bodies = [{"steam": stack.steam.mint(f"{ORIGIN}/cb", steam_id="76561198012345678")} for _ in range(N)]
+        bodies = [
+            {"steam": api_stack.steam.mint(f"{ORIGIN}/cb", steam_id="76561198012345678")} for _ in range(N)
+        ]
     else:
         bodies = [{"minecraft": {"name": "Notch", "edition": "java"}} for _ in range(N)]
 
-    results = _run_concurrently(stack, bodies)
+    results = _run_concurrently(api_stack, bodies)
 
     assert [r for r in results if "error" in r] == []
-    assert stack.emu.inspect.count() == 1
-    assert {r["customer"]["id"] for r in results} == {stack.emu.inspect.customers()[0]["id"]}
+    assert api_stack.emulator.inspect.count() == 1
+    assert {r["customer"]["id"] for r in results} == {api_stack.emulator.inspect.customers()[0]["id"]}
     assert sum(r["created"] for r in results) == 1
     assert len({r["token"] for r in results}) == N
-    creates = [r for r in stack.paynow_calls() if r.operation == "create"]
+    creates = [r for r in api_stack.paynow_calls() if r.operation == "create"]
     assert len(creates) == 1
-    assert len(stack.published_events()) == 1
+    assert len(api_stack.published_events()) == 1
 
 
-def test_fifty_concurrent_resolves_by_name_create_one_customer(stack: Stack) -> None:
+def test_fifty_concurrent_resolves_by_name_create_one_customer(api_stack: ApiStack) -> None:
     """PayNow does not keep names unique, so only the state-table lock prevents duplicates here."""
-    stack.emu.faults = Faults(latency_s=0.02)
+    api_stack.emulator.faults = Faults(latency_s=0.02)
     settings = TrustedSettings.from_environment()
     sandboxes = [
-        runtime.build_trusted_service(settings, paynow_transport=stack.emu.transport()) for _ in range(N)
+        build_trusted_service(settings, paynow_transport=api_stack.emulator.transport()) for _ in range(N)
     ]
     parameters.get_secret(API_KEY_SECRET)
     request = ResolveRequest.model_validate({"identifier": {"name": "Shared Name"}})
@@ -125,5 +133,5 @@ def test_fifty_concurrent_resolves_by_name_create_one_customer(stack: Stack) -> 
     for t in threads:
         t.join(timeout=60)
     assert len(ids) == N
-    assert stack.emu.inspect.count() == 1
-    assert set(ids) == {stack.emu.inspect.customers()[0]["id"]}
+    assert api_stack.emulator.inspect.count() == 1
+    assert set(ids) == {api_stack.emulator.inspect.customers()[0]["id"]}

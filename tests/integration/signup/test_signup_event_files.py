@@ -6,8 +6,9 @@ import json
 from typing import Any
 
 import pytest
-from signup_helpers import ROOT, body_of
-from signup_stack import Stack
+
+from tests.support.api_stack import ApiStack
+from tests.support.lambda_events import ROOT, body_of
 
 EXPECTED: dict[str, Any] = {
     # The checked-in Steam assertion is signed by an example key and long expired: refused, never 500.
@@ -37,10 +38,10 @@ def test_every_event_file_is_covered() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_event_file(stack: Stack, name: str) -> None:
+def test_event_file(api_stack: ApiStack, name: str) -> None:
     event = json.loads((ROOT / "events" / name).read_text())
-    module = getattr(stack, name.split("/", maxsplit=1)[0])
-    result = stack.invoke(module, event)
+    module = getattr(api_stack, name.split("/", maxsplit=1)[0])
+    result = api_stack.invoke(module, event)
     expected = EXPECTED[name]
     if isinstance(expected, bool):
         assert result["isAuthorized"] is expected

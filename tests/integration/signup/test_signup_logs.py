@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from customers import redaction
+from customers.common import redaction
 from paynow_emulator import Faults, RateLimit
-from signup_helpers import FakeLambdaContext, authorizer_event, body_of, http_event
-from signup_stack import CALLERS, ORIGIN, Stack
+
+from tests.support.api_stack import CALLERS, ORIGIN, ApiStack
+from tests.support.lambda_events import FakeLambdaContext, authorizer_event, body_of, http_event
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def log_events(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def captured(log_events: None, stack: Stack) -> Iterator[io.StringIO]:
+def captured(log_events: None, api_stack: ApiStack) -> Iterator[io.StringIO]:
     buffer = io.StringIO()
     function_logger = logging.getLogger("paynow-customers")
     streams = []
@@ -43,7 +44,7 @@ def captured(log_events: None, stack: Stack) -> Iterator[io.StringIO]:
         handler.setStream(stream)
 
 
-def test_no_secret_reaches_a_log_line(log_events: None, stack: Stack, captured: io.StringIO) -> None:
+def test_no_secret_reaches_a_log_line(log_events: None, api_stack: ApiStack, captured: io.StringIO) -> None:
     tokens: list[str] = []
     ctx = FakeLambdaContext
 
@@ -55,30 +56,30 @@ def test_no_secret_reaches_a_log_line(log_events: None, stack: Stack, captured: 
 
     for _ in range(2):
         record(
-            stack.signup.lambda_handler(
+            api_stack.signup.lambda_handler(
                 http_event(
                     "POST",
                     "/signup",
-                    body={"steam": stack.steam.mint(f"{ORIGIN}/cb")},
+                    body={"steam": api_stack.steam.mint(f"{ORIGIN}/cb")},
                     headers={"origin": ORIGIN},
                 ),
                 ctx(),
             )
         )
     record(
-        stack.signup.lambda_handler(
+        api_stack.signup.lambda_handler(
             http_event("POST", "/signup", body={"minecraft": {"name": "Notch", "edition": "java"}}), ctx()
         )
     )
     for caller, key in CALLERS.items():
-        assert stack.authorizer.lambda_handler(authorizer_event(f"Bearer {key}"), ctx())["isAuthorized"], (
-            caller
-        )
-    assert not stack.authorizer.lambda_handler(authorizer_event(f"Bearer {CALLERS['automation']}0"), ctx())[
-        "isAuthorized"
-    ]
+        assert api_stack.authorizer.lambda_handler(authorizer_event(f"Bearer {key}"), ctx())[
+            "isAuthorized"
+        ], caller
+    assert not api_stack.authorizer.lambda_handler(
+        authorizer_event(f"Bearer {CALLERS['automation']}0"), ctx()
+    )["isAuthorized"]
     resolved = record(
-        stack.trusted.lambda_handler(
+        api_stack.trusted.lambda_handler(
             http_event(
                 "POST",
                 "/customers/resolve",
@@ -92,7 +93,7 @@ def test_no_secret_reaches_a_log_line(log_events: None, stack: Stack, captured: 
     customer_id = resolved["customer"]["id"]
     path = f"/customers/{customer_id}/tokens"
     record(
-        stack.trusted.lambda_handler(
+        api_stack.trusted.lambda_handler(
             http_event(
                 "POST",
                 path,
@@ -104,13 +105,13 @@ def test_no_secret_reaches_a_log_line(log_events: None, stack: Stack, captured: 
             ctx(),
         )
     )
-    record(stack.trusted.lambda_handler({"action": "create_token", "customer_id": customer_id}, ctx()))
+    record(api_stack.trusted.lambda_handler({"action": "create_token", "customer_id": customer_id}, ctx()))
     record(
-        stack.trusted.lambda_handler(
+        api_stack.trusted.lambda_handler(
             {"action": "resolve", "identifier": {"name": "Logged"}, "token": True}, ctx()
         )
     )
-    stack.trusted.lambda_handler(
+    api_stack.trusted.lambda_handler(
         http_event(
             "DELETE",
             path,
@@ -120,11 +121,11 @@ def test_no_secret_reaches_a_log_line(log_events: None, stack: Stack, captured: 
         ),
         ctx(),
     )
-    stack.emu.faults = Faults(rate_limit=RateLimit(per_second=0.01, burst=1))
-    stack.signup.lambda_handler(
+    api_stack.emulator.faults = Faults(rate_limit=RateLimit(per_second=0.01, burst=1))
+    api_stack.signup.lambda_handler(
         http_event("POST", "/signup", body={"minecraft": {"name": "jeb_", "edition": "java"}}), ctx()
     )
-    limited = stack.signup.lambda_handler(
+    limited = api_stack.signup.lambda_handler(
         http_event("POST", "/signup", body={"minecraft": {"name": "jeb_", "edition": "java"}}),
         FakeLambdaContext(timeout_s=2),
     )
@@ -138,5 +139,5 @@ def test_no_secret_reaches_a_log_line(log_events: None, stack: Stack, captured: 
     assert "authorization decided" in text
     assert "signup completed" in text
     assert "upstream failure" in text
-    for secret in [stack.emu.api_key, *CALLERS.values(), *tokens]:
+    for secret in [api_stack.emulator.api_key, *CALLERS.values(), *tokens]:
         assert secret not in text, "a secret reached the logs"

@@ -7,8 +7,9 @@ from typing import Any
 
 import httpx
 import pytest
-from emulator_helpers import Api, make_client
 from paynow_emulator import Faults, PayNowEmulator
+
+from tests.support.emulator_clients import Api, make_client
 
 
 @pytest.fixture

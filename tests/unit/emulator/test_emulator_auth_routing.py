@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from emulator_helpers import Api
 from paynow_emulator import PayNowEmulator
+
+from tests.support.emulator_clients import Api
 
 
 @pytest.mark.parametrize(

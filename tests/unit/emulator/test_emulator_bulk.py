@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from emulator_helpers import NOTCH_UUID, STEAM_A, STEAM_B, Api
+from tests.support.emulator_clients import NOTCH_UUID, STEAM_A, STEAM_B, Api
 
 
 def test_bulk_creates_all_in_order_with_ascending_ids(api: Api) -> None:

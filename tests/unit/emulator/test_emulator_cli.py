@@ -49,3 +49,11 @@ def test_burst_defaults_to_the_rate() -> None:
 def test_nonsense_is_refused(argv: list[str]) -> None:
     with pytest.raises(ValueError):
         build(parse_args(argv))
+
+
+def test_a_house_decision_is_switched_from_the_command_line() -> None:
+    emu = build(parse_args(["--decision", "uniqueness_conflict=allow", "--decision", "bulk_atomic=false"]))
+    assert emu.decisions.uniqueness_conflict == "allow"
+    assert emu.decisions.bulk_atomic is False
+    with pytest.raises(ValueError, match="unknown decision"):
+        build(parse_args(["--decision", "nonsense=1"]))

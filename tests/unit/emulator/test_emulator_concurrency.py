@@ -5,8 +5,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-from emulator_helpers import STEAM_A, make_client
 from paynow_emulator import Faults, PayNowEmulator, RateLimit
+
+from tests.support.emulator_clients import STEAM_A, make_client
 
 
 def _pool_run(emu: PayNowEmulator, bodies: list[dict[str, object]]) -> list[httpx.Response]:

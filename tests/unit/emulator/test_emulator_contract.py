@@ -10,8 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
-from emulator_helpers import CONTRACT, NOTCH_UUID, STEAM_A, Api
 from paynow_emulator import Faults, RateLimit
+
+from tests.support.emulator_clients import CONTRACT, NOTCH_UUID, STEAM_A, Api
 
 
 def _check(method: str, path: str, response: httpx.Response, status: int) -> None:

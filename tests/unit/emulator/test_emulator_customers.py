@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from emulator_helpers import NOTCH_UUID, STEAM_A, STEAM_B, Api
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from paynow_emulator import PayNowEmulator, flake_datetime, parse_flake
+
+from tests.support.emulator_clients import NOTCH_UUID, STEAM_A, STEAM_B, Api
 
 
 def test_create_answers_200_with_ids_as_strings_and_a_steam_profile(api: Api) -> None:

@@ -11,8 +11,9 @@ import httpx
 import paynow_emulator.asgi as asgi_module
 import paynow_emulator.transport as transport_module
 import pytest
-from emulator_helpers import STEAM_A, Api, make_client
 from paynow_emulator import Faults, PayNowEmulator, RateLimit
+
+from tests.support.emulator_clients import STEAM_A, Api, make_client
 
 
 class FakeClock:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from emulator_helpers import NOTCH_UUID, STEAM_A, Api
 from paynow_emulator import Faults, PayNowEmulator, RateLimit
+
+from tests.support.emulator_clients import NOTCH_UUID, STEAM_A, Api
 
 
 def test_inspect_lists_counts_and_records_requests(api: Api) -> None:

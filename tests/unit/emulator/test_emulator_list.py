@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from emulator_helpers import NOTCH_UUID, STEAM_A, Api
+
+from tests.support.emulator_clients import NOTCH_UUID, STEAM_A, Api
 
 
 def _ids(response: Any) -> list[str]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from emulator_helpers import STEAM_A, Api
+
+from tests.support.emulator_clients import STEAM_A, Api
 
 
 def test_token_is_opaque_and_works_on_the_storefront(api: Api) -> None:

@@ -1,5 +1,5 @@
 import pytest
-from customers.importer.columns import Column, HeaderError, map_header
+from customers.importer.reading.columns import Column, HeaderError, map_header
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,8 @@
 import io
 
 import pytest
-from customers.importer import csvreader
-from customers.importer.csvreader import (
+from customers.importer.reading import csvreader
+from customers.importer.reading.csvreader import (
     CsvFileError,
     Position,
     RecordReader,

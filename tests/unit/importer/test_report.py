@@ -2,8 +2,8 @@ import csv
 import io
 
 import pytest
-from customers.importer.report import Counts, neutralise, reject_header, reject_rows
-from customers.importer.rows import RejectCode, Rejection
+from customers.importer.model.counts import Counts
+from customers.importer.model.rejection import RejectCode, Rejection, neutralise, reject_header, reject_rows
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@ import json
 from pathlib import Path
 
 import pytest
-from customers.importer.requests import ImportRequest, UnsupportedEventError, parse_event
+from customers.importer.triggers import ImportRequest, UnsupportedEventError, parse_event
 
 EVENTS = Path(__file__).resolve().parents[3] / "events" / "importer"
 

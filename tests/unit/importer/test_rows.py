@@ -1,6 +1,8 @@
 import pytest
-from customers.importer.columns import map_header
-from customers.importer.rows import RejectCode, Rejection, RowValidator, ValidRow
+from customers.importer.model.rejection import RejectCode, Rejection
+from customers.importer.model.valid_row import ValidRow
+from customers.importer.reading.columns import map_header
+from customers.importer.reading.rows import RowValidator
 
 HEADER = ["steam_id", "uuid", "xuid", "name", "platform", "metadata.tier"]
 STEAM = "76561198000000001"

@@ -1,6 +1,6 @@
 from typing import NamedTuple
 
-from customers.importer.seen import SeenIdentities
+from customers.importer.reading.seen import SeenIdentities
 
 
 class Row(NamedTuple):

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from customers.importer.rows import IDENTITY_PREFIX, RejectCode, ValidRow
-from customers.importer.sender import ChunkSender, ExistingMode
-from paynow.deadline import Deadline
+from customers.common.deadline import Deadline
+from customers.importer.config import ExistingMode
+from customers.importer.model.rejection import RejectCode
+from customers.importer.model.valid_row import IDENTITY_PREFIX, ValidRow
+from customers.importer.sending import ChunkSender
 from paynow.errors import NotFoundError
 from paynow.models import Customer, CustomerUpsert, LookupKey
 

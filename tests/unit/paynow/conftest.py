@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from paynow.client import PayNowClient
 from paynow.retry import RetryPolicy
-from paynow_fakes import API_KEY, SPEC_PATH, STORE_ID, WALL_NOW, ScriptedPayNow
 
 from tests.support.fake_aws import mocked_secretsmanager
 from tests.support.fake_clock import FakeClock
+from tests.support.scripted_paynow import API_KEY, SPEC_PATH, STORE_ID, WALL_NOW, ScriptedPayNow
 
 
 @pytest.fixture

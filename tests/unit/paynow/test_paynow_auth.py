@@ -9,11 +9,20 @@ from typing import Any
 
 import httpx
 import pytest
-from paynow.auth import ApiKeyAuth, ApiKeyError, SecretApiKeyProvider, StaticApiKey, parse_secret_value
+from customers.adapters.secrets_api_key import SecretApiKeyProvider, parse_secret_value
+from paynow.api_key import ApiKeyAuth, ApiKeyError, StaticApiKey
 from paynow.client import PayNowClient
 from paynow.errors import PayNowError, UnauthorizedError
 from paynow.models import CustomerUpsert, LookupKey
-from paynow_fakes import CUSTOMER_ID, ScriptedPayNow, Step, customer_json, error_response, json_response
+
+from tests.support.scripted_paynow import (
+    CUSTOMER_ID,
+    ScriptedPayNow,
+    Step,
+    customer_json,
+    error_response,
+    json_response,
+)
 
 MakeClient = Callable[..., PayNowClient]
 SECRET = "paynow/api-key"

@@ -20,7 +20,14 @@ from paynow.errors import (
     outcome_unknown,
 )
 from paynow.models import CustomerUpsert
-from paynow_fakes import CUSTOMER_ID, ScriptedPayNow, customer_json, error_response, json_response
+
+from tests.support.scripted_paynow import (
+    CUSTOMER_ID,
+    ScriptedPayNow,
+    customer_json,
+    error_response,
+    json_response,
+)
 
 MakeClient = Callable[..., PayNowClient]
 

@@ -10,7 +10,8 @@ import pytest
 from paynow.client import BULK_LIMIT, PayNowClient, chunked
 from paynow.ids import InvalidIdError
 from paynow.models import Customer, CustomerUpsert, LookupKey, MinecraftPlatform
-from paynow_fakes import (
+
+from tests.support.scripted_paynow import (
     API_KEY,
     CUSTOMER_ID,
     STORE_ID,

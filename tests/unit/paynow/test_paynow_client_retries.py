@@ -10,7 +10,9 @@ import pytest
 from paynow.client import PayNowClient
 from paynow.errors import RateLimitedError, ServerError, TransportError
 from paynow.models import CustomerUpsert, LookupKey
-from paynow_fakes import (
+
+from tests.support.fake_clock import FakeClock
+from tests.support.scripted_paynow import (
     CUSTOMER_ID,
     WALL_NOW,
     ScriptedPayNow,
@@ -19,8 +21,6 @@ from paynow_fakes import (
     error_response,
     json_response,
 )
-
-from tests.support.fake_clock import FakeClock
 
 MakeClient = Callable[..., PayNowClient]
 

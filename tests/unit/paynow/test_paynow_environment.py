@@ -8,8 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
-from paynow.client import DEFAULT_BASE_URL, PayNowClient, default_client
-from paynow_fakes import CUSTOMER_ID, STORE_ID, ScriptedPayNow, customer_json, json_response
+from customers.adapters.paynow_client import client_from_environment, default_client
+from paynow.client import DEFAULT_BASE_URL
+
+from tests.support.scripted_paynow import CUSTOMER_ID, STORE_ID, ScriptedPayNow, customer_json, json_response
 
 SECRET_ARN_NAME = "paynow/api-key"
 KEY = "pnapi_v1_from_secrets_manager"
@@ -32,7 +34,7 @@ def test_from_environment_uses_url_store_and_the_key_in_the_secret(secretsmanage
         "PAYNOW_API_KEY_SECRET": SECRET_ARN_NAME,
     }
     api = ScriptedPayNow(json_response(200, customer_json()))
-    with PayNowClient.from_environment(env, transport=api.transport) as client:
+    with client_from_environment(env, transport=api.transport) as client:
         client.get_customer(CUSTOMER_ID)
     request = api.requests[0]
     assert str(request.url) == f"http://127.0.0.1:8787/v1/stores/{STORE_ID}/customers/{CUSTOMER_ID}"
@@ -42,13 +44,13 @@ def test_from_environment_uses_url_store_and_the_key_in_the_secret(secretsmanage
 def test_api_url_defaults_to_paynow() -> None:
     env = {"PAYNOW_STORE_ID": STORE_ID, "PAYNOW_API_KEY_SECRET": SECRET_ARN_NAME, "PAYNOW_API_URL": ""}
     api = ScriptedPayNow(httpx.Response(204))
-    with PayNowClient.from_environment(env, transport=api.transport) as client:
+    with client_from_environment(env, transport=api.transport) as client:
         assert client.base_url == DEFAULT_BASE_URL == "https://api.paynow.gg"
 
 
 def test_missing_variables_are_named() -> None:
     with pytest.raises(ValueError, match="PAYNOW_STORE_ID, PAYNOW_API_KEY_SECRET"):
-        PayNowClient.from_environment({})
+        client_from_environment({})
 
 
 def test_default_client_is_built_once_per_process(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -200,3 +201,30 @@ def test_flake_id_round_trips_as_decimal_string(number: int) -> None:
 def test_flake_id_refuses_what_is_not_a_positive_63_bit_decimal(value: object) -> None:
     with pytest.raises(InvalidIdError, match="flake id"):
         validate_flake_id(value)  # type: ignore[arg-type]
+
+
+# Over-long digit strings are refused as invalid ids, never as Python's own int() ValueError.
+
+NORMALIZERS: list[Callable[[str], str]] = [normalize_steam_id, normalize_xuid, validate_flake_id]
+
+
+@pytest.mark.parametrize("normalize", NORMALIZERS)
+@pytest.mark.parametrize("text", ["1" * 4301, "7" * 100_000])
+def test_over_long_digit_string_is_an_invalid_id_naming_the_problem(
+    normalize: Callable[[str], str], text: str
+) -> None:
+    with pytest.raises(InvalidIdError) as caught:
+        normalize(text)
+    message = str(caught.value)
+    assert "range" in message or "bit number" in message
+    assert "int_max_str_digits" not in message
+    assert len(message) < 200
+
+
+@pytest.mark.parametrize("normalize", NORMALIZERS)
+def test_leading_zeros_still_normalise(normalize: Callable[[str], str]) -> None:
+    assert normalize("0" * 30 + "76561198000000001") == "76561198000000001"
+
+
+def test_thousands_of_leading_zeros_do_not_crash() -> None:
+    assert normalize_xuid("0" * 5000 + "1") == "1"

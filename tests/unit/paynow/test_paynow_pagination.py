@@ -9,7 +9,8 @@ import httpx
 import pytest
 from paynow.client import PayNowClient
 from paynow.errors import UnexpectedResponseError
-from paynow_fakes import ScriptedPayNow, customer_json, json_response
+
+from tests.support.scripted_paynow import ScriptedPayNow, customer_json, json_response
 
 MakeClient = Callable[..., PayNowClient]
 FIRST_ID = 411486491630370816

@@ -21,9 +21,10 @@ from jsonschema import Draft202012Validator, FormatChecker
 from paynow.client import PayNowClient
 from paynow.models import CustomerUpsert, LookupKey, MinecraftPlatform
 from paynow.retry import RetryPolicy
-from paynow_fakes import CUSTOMER_ID, STORE_ID, customer_json, json_response
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+
+from tests.support.scripted_paynow import CUSTOMER_ID, STORE_ID, customer_json, json_response
 
 SPEC_URI = "urn:paynow:management-api"
 FORMATS = FormatChecker()

@@ -19,9 +19,9 @@ from paynow.errors import (
     ValidationError,
 )
 from paynow.retry import RetryPolicy
-from paynow_fakes import WALL_NOW
 
 from tests.support.fake_clock import FakeClock
+from tests.support.scripted_paynow import WALL_NOW
 
 CONNECT = TransportError("refused", request_sent=False)
 TIMEOUT = TransportError("read timeout", request_sent=True)

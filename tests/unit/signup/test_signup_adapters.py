@@ -10,7 +10,7 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from customers.adapters.caller_keys import InvalidCallerKeysSecretError, load_caller_keys
 from customers.adapters.dynamo_state import DynamoCreationLock, DynamoNonceStore
-from customers.signup_settings import SignupSettings
+from customers.signup.settings import SignupSettings
 from moto import mock_aws
 from paynow.models import Customer
 from pydantic import ValidationError

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from customers.api.authorizer import caller_for, simple_response
+from customers.authorizer.check import caller_for, simple_response
 
 CALLERS = {"backend": "k" * 32, "automation": "a" * 32}
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-from customers import errors
-from customers.api.errors import to_api_error
+from customers.api.error_mapping import to_api_error
+from customers.common import errors
 from paynow import errors as paynow_errors
 from paynow.errors import ErrorDetail
 

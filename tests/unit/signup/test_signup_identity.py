@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from customers.identity import Identifier, MinecraftEdition, SignupRequest, minecraft_identity
-from customers.trusted import ResolveRequest
+from customers.common.identity import Identifier, MinecraftEdition, SignupRequest, minecraft_identity
+from customers.trusted.service import ResolveRequest
 from paynow.models import LookupKey, MinecraftPlatform
 from pydantic import ValidationError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from customers.api.openapi import schema_json
+from customers.bootstrap.openapi import schema_json
 
 CHECKED_IN = Path(__file__).resolve().parents[3] / "openapi" / "http-api.json"
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 
 import pytest
-from customers.errors import IdentityBusyError, MinecraftAccountNotFoundError
-from customers.identity import Identifier, MinecraftEdition, minecraft_identity, steam_identity
-from customers.signup import CustomerProvisioner
-from paynow.deadline import Deadline
+from customers.common.deadline import Deadline
+from customers.common.errors import IdentityBusyError, MinecraftAccountNotFoundError
+from customers.common.identity import Identifier, MinecraftEdition, minecraft_identity, steam_identity
+from customers.common.provisioning import CustomerProvisioner
 from paynow.errors import ConflictError, RateLimitedError
-from signup_fakes import FakeCustomersApi, MemoryLock, RecordingPublisher, server_error
+
+from tests.support.customers_api import FakeCustomersApi, MemoryLock, RecordingPublisher, server_error
 
 STEAM = steam_identity("76561198012345678")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
-from customers.redaction import MASK, RedactingFilter, SecretRegistry, redact
+from customers.common.redaction import MASK, RedactingFilter, SecretRegistry, redact
 
 
 def _logger(registry: SecretRegistry) -> tuple[logging.Logger, io.StringIO]:

@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from customers.errors import InvalidSteamAssertionError, SteamUnavailableError
-from customers.steam import SteamAssertionVerifier, origin_of
-from paynow.deadline import Deadline
-from signup_fakes import MemoryNonces, StubAuthenticator
+from customers.common.deadline import Deadline
+from customers.common.errors import InvalidSteamAssertionError, SteamUnavailableError
+from customers.signup.steam import SteamAssertionVerifier, origin_of
 from steam_openid import SteamOpenIdStandIn, sign_fields
+
+from tests.support.customers_api import MemoryNonces, StubAuthenticator
 
 ENDPOINT = "https://steamcommunity.com/openid/login"
 ORIGIN = "https://shop.example.com"

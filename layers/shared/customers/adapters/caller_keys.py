@@ -7,7 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.utilities import parameters
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from customers import redaction
+from customers.common import redaction
 
 CallerName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:@-]{1,64}$")]
 CallerKey = Annotated[str, StringConstraints(pattern=r"^[\x21-\x7e]{24,512}$")]

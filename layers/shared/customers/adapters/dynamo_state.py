@@ -11,7 +11,7 @@ import boto3
 from botocore.exceptions import ClientError
 from paynow.models import Customer
 
-from customers.signup_ports import Claim
+from customers.common.ports import Claim
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from customers.importer.model.state import ImportState, ImportStatus
 from customers.importer.ports import BusyError, LeaseLostError
-from customers.importer.report import ImportStatus
-from customers.importer.state import ImportState
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import httpx
-from paynow.deadline import Deadline
 
-from customers.errors import SteamUnavailableError
+from customers.common.deadline import Deadline
+from customers.common.errors import SteamUnavailableError
 
 # Steam answers within a second; never let it eat the whole API Gateway window.
 _MAX_TIMEOUT = 5.0

@@ -1,1 +1,1 @@
-"""HTTP API surface (Powertools event handler): routes, error responses, authorizer, direct invoke."""
+"""The HTTP API edge signup and trusted share: error bodies, exception mapping, failure logs, JSON parsing."""

@@ -12,23 +12,26 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
 
-from paynow.deadline import Deadline
 from paynow.errors import PayNowError
 
-from customers.importer.columns import HeaderError, map_header
-from customers.importer.csvreader import CsvFileError, Position, RecordReader, read_header
+from customers.common.deadline import Deadline
+from customers.importer.config import ImportConfig
+from customers.importer.model.counts import Counts
+from customers.importer.model.rejection import RejectCode, Rejection, reject_rows
+from customers.importer.model.state import ImportState
+from customers.importer.model.valid_row import ValidRow
 from customers.importer.ports import CheckpointStore, ObjectSource, ObjectVersion, ReportStore
-from customers.importer.report import Counts, reject_rows
-from customers.importer.rows import RejectCode, Rejection, RowValidator, ValidRow
-from customers.importer.seen import SeenIdentities
-from customers.importer.sender import ChunkSender, DeadlineReachedError
-from customers.importer.state import ImportState
+from customers.importer.reading.columns import HeaderError, map_header
+from customers.importer.reading.csvreader import CsvFileError, Position, RecordReader, read_header
+from customers.importer.reading.rows import RowValidator
+from customers.importer.reading.seen import SeenIdentities
+from customers.importer.sending import ChunkSender, DeadlineReachedError
 
 logger = logging.getLogger(__name__)
 
@@ -55,17 +58,6 @@ class Segment:
 
 
 @dataclass
-class EngineOptions:
-    concurrency: int = 4
-    hop_reserve_seconds: float = 60.0
-    lease_seconds: float = 60.0
-    temp_dir: str | None = None  # where the duplicate index lives (default: the system temp dir)
-    # Called after each checkpoint; tests raise from it to simulate an invocation dying.
-    on_checkpoint: Callable[[ImportState], None] | None = None
-    progress: Callable[[ImportState], None] | None = None
-
-
-@dataclass
 class _Run:
     state: ImportState
     deadline: Deadline
@@ -85,7 +77,7 @@ class ImportEngine:
         checkpoints: CheckpointStore,
         sender: ChunkSender | None,
         owner: str,
-        options: EngineOptions,
+        options: ImportConfig,
     ) -> None:
         self._source = source
         self._reports = reports
@@ -240,7 +232,6 @@ class ImportEngine:
         assert state.delimiter is not None
         options = self._options
         reconcile_below = state.reserved_seq
-        window = 2 * options.concurrency + 2
         outcome = RunOutcome.COMPLETED
         in_flight: dict[Future[Segment], int] = {}
         executor = ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="import")
@@ -253,42 +244,67 @@ class ImportEngine:
                     if submitted and run.deadline.remaining() < options.hop_reserve_seconds:
                         outcome = RunOutcome.PAUSED
                         break
-                    if segment.seq >= state.reserved_seq:
-                        state.reserved_seq = segment.seq + window
-                        self._save(run)
-                    process = partial(
-                        self._process,
+                    future = self._submit(
+                        run,
                         segment,
+                        executor,
                         reconcile=segment.seq < reconcile_below,
-                        deadline=run.deadline,
                         report_prefix=report_prefix,
                     )
-                    if self._sender is None:
-                        # Dry run: nothing to wait for, so no thread hand-off either.
-                        future: Future[Segment] = Future()
-                        future.set_result(process())
-                    else:
-                        future = executor.submit(process)
                     in_flight[future] = segment.seq
-                    # One segment is read ahead while `concurrency` are in flight.
-                    while len(in_flight) > options.concurrency:
-                        outcome = self._collect(run, in_flight, block=True)
-                        if outcome is not RunOutcome.COMPLETED:
-                            break
+                    outcome = self._wait_for_room(run, in_flight)
                     if outcome is not RunOutcome.COMPLETED:
                         break
                     self._collect(run, in_flight, block=False)
                 state.cp1252_lines = max(state.cp1252_lines, reader.cp1252_lines)
-            while in_flight:
-                drained = self._collect(run, in_flight, block=True)
-                if outcome is RunOutcome.COMPLETED:
-                    outcome = drained
-            if not run.unsettled and not run.done and state.reserved_seq > state.next_seq:
-                # Everything sent was confirmed: the next hop has nothing to reconcile.
-                state.reserved_seq = state.next_seq
-                self._save(run)
+            outcome = self._drain(run, in_flight, outcome)
         finally:
             executor.shutdown(wait=True, cancel_futures=True)
+        return outcome
+
+    def _submit(
+        self,
+        run: _Run,
+        segment: Segment,
+        executor: ThreadPoolExecutor,
+        *,
+        reconcile: bool,
+        report_prefix: str,
+    ) -> Future[Segment]:
+        """Reserve the segment's sequence number (checkpointed ahead of sending), then start it."""
+        state = run.state
+        if segment.seq >= state.reserved_seq:
+            state.reserved_seq = segment.seq + 2 * self._options.concurrency + 2
+            self._save(run)
+        process = partial(
+            self._process, segment, reconcile=reconcile, deadline=run.deadline, report_prefix=report_prefix
+        )
+        if self._sender is None:
+            # Dry run: nothing to wait for, so no thread hand-off either.
+            future: Future[Segment] = Future()
+            future.set_result(process())
+            return future
+        return executor.submit(process)
+
+    def _wait_for_room(self, run: _Run, in_flight: dict[Future[Segment], int]) -> RunOutcome:
+        """One segment is read ahead while `concurrency` are in flight."""
+        while len(in_flight) > self._options.concurrency:
+            outcome = self._collect(run, in_flight, block=True)
+            if outcome is not RunOutcome.COMPLETED:
+                return outcome
+        return RunOutcome.COMPLETED
+
+    def _drain(self, run: _Run, in_flight: dict[Future[Segment], int], outcome: RunOutcome) -> RunOutcome:
+        """Wait for every segment still in flight; the first reason to stop is the one reported."""
+        while in_flight:
+            drained = self._collect(run, in_flight, block=True)
+            if outcome is RunOutcome.COMPLETED:
+                outcome = drained
+        state = run.state
+        if not run.unsettled and not run.done and state.reserved_seq > state.next_seq:
+            # Everything sent was confirmed: the next hop has nothing to reconcile.
+            state.reserved_seq = state.next_seq
+            self._save(run)
         return outcome
 
     def _collect(self, run: _Run, in_flight: dict[Future[Segment], int], *, block: bool) -> RunOutcome:
@@ -302,21 +318,32 @@ class ImportEngine:
                 break
             self._save(run)
         for future in done:
-            seq = in_flight.pop(future)
-            try:
-                run.done[seq] = future.result()
-            except DeadlineReachedError:
-                run.unsettled = True
-                outcome = RunOutcome.PAUSED
-            except PayNowError as exc:
-                run.unsettled = True
-                if exc.status in (401, 403, 404):
-                    # Wrong key or store: every further call would fail the same way.
-                    run.state.error = f"PayNow refused the import: {exc}"
-                    outcome = RunOutcome.FAILED
-                else:
-                    logger.warning("segment %s stopped by a PayNow error; it resumes later: %s", seq, exc)
-                    outcome = RunOutcome.PAUSED
+            stopped = self._settle(run, in_flight.pop(future), future)
+            if stopped is not None:
+                outcome = stopped
+        self._advance(run)
+        return outcome
+
+    @staticmethod
+    def _settle(run: _Run, seq: int, future: Future[Segment]) -> RunOutcome | None:
+        """Keep a finished segment for checkpointing; the outcome it forces when it failed."""
+        try:
+            run.done[seq] = future.result()
+        except DeadlineReachedError:
+            run.unsettled = True
+            return RunOutcome.PAUSED
+        except PayNowError as exc:
+            run.unsettled = True
+            if exc.status in (401, 403, 404):
+                # Wrong key or store: every further call would fail the same way.
+                run.state.error = f"PayNow refused the import: {exc}"
+                return RunOutcome.FAILED
+            logger.warning("segment %s stopped by a PayNow error; it resumes later: %s", seq, exc)
+            return RunOutcome.PAUSED
+        return None
+
+    def _advance(self, run: _Run) -> None:
+        """Move the checkpoint over every finished segment that is next in order."""
         state = run.state
         advanced = False
         while state.next_seq in run.done:
@@ -325,25 +352,25 @@ class ImportEngine:
             state.offset, state.line = segment.end.offset, segment.end.line
             state.next_seq += 1
             advanced = True
-        if advanced:
-            self._save(run)
-            if self._options.on_checkpoint is not None:
-                self._options.on_checkpoint(state)
-            if self._options.progress is not None:
-                self._options.progress(state)
-            now = time.monotonic()
-            if now - run.last_progress_log >= PROGRESS_LOG_SECONDS:
-                run.last_progress_log = now
-                logger.info(
-                    "import progress",
-                    extra={
-                        "import_id": state.import_id,
-                        "bytes_done": state.offset,
-                        "bytes_total": state.size,
-                        "counts": state.counts.model_dump(),
-                    },
-                )
-        return outcome
+        if not advanced:
+            return
+        self._save(run)
+        if self._options.on_checkpoint is not None:
+            self._options.on_checkpoint(state)
+        if self._options.progress is not None:
+            self._options.progress(state)
+        now = time.monotonic()
+        if now - run.last_progress_log >= PROGRESS_LOG_SECONDS:
+            run.last_progress_log = now
+            logger.info(
+                "import progress",
+                extra={
+                    "import_id": state.import_id,
+                    "bytes_done": state.offset,
+                    "bytes_total": state.size,
+                    "counts": state.counts.model_dump(),
+                },
+            )
 
     def _save(self, run: _Run) -> None:
         self._checkpoints.save(run.state, owner=self._owner, lease_seconds=self._options.lease_seconds)

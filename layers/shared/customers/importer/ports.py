@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Protocol
 
-from customers.importer.state import ImportState
+from customers.importer.model.state import ImportState
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,13 +5,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from paynow.deadline import Deadline
-
-from customers.importer.engine import EngineOptions, ImportEngine, RunOutcome
+from customers.common.deadline import Deadline
+from customers.common.ports import CustomersApi
+from customers.importer.config import ExistingMode, ImportConfig
+from customers.importer.engine import ImportEngine, RunOutcome
+from customers.importer.model.counts import Counts
+from customers.importer.model.rejection import reject_header
+from customers.importer.model.state import ImportState, ImportStatus
+from customers.importer.model.summary import Summary
 from customers.importer.ports import (
     BusyError,
     CheckpointStore,
@@ -21,11 +25,8 @@ from customers.importer.ports import (
     ObjectVersion,
     ReportStore,
 )
-from customers.importer.report import Counts, ImportStatus, Summary, reject_header
-from customers.importer.requests import ImportRequest
-from customers.importer.sender import ChunkSender, ExistingMode
-from customers.importer.state import ImportState
-from customers.ports import CustomersApi
+from customers.importer.sending import ChunkSender
+from customers.importer.triggers import ImportRequest
 
 logger = logging.getLogger(__name__)
 
@@ -39,21 +40,6 @@ class MetricsSink(Protocol):
     def add_metric(self, name: str, unit: Any, value: float) -> None: ...
 
 
-@dataclass
-class ServiceConfig:
-    bucket: str | None = None  # when set, only objects of this bucket are imported
-    reports_prefix: str = "reports/"
-    incoming_prefix: str = "incoming/"
-    existing_mode: ExistingMode = ExistingMode.SKIP
-    concurrency: int = 4
-    max_hops: int = 50
-    lease_seconds: float = 60.0
-    hop_reserve_seconds: float = 60.0
-    busy_poll_seconds: float = 5.0
-    dry_run: bool = False
-    temp_dir: str | None = None
-
-
 class ImportService:
     def __init__(
         self,
@@ -64,9 +50,8 @@ class ImportService:
         api: CustomersApi | None,
         events: EventPublisher | None,
         continuer: Continuer | None,
-        config: ServiceConfig,
+        config: ImportConfig,
         metrics: MetricsSink | None = None,
-        options: EngineOptions | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._source = source
@@ -77,7 +62,6 @@ class ImportService:
         self._continuer = continuer
         self._config = config
         self._metrics = metrics
-        self._options = options or EngineOptions()
         self._sleep = sleep
 
     def report_prefix(self, version: ObjectVersion) -> str:
@@ -113,14 +97,6 @@ class ImportService:
             return self._finish(state, ImportStatus.FAILED, prefix, owner)
         started = time.monotonic()
         before = state.counts.model_copy()
-        options = EngineOptions(
-            concurrency=config.concurrency,
-            hop_reserve_seconds=config.hop_reserve_seconds,
-            lease_seconds=config.lease_seconds,
-            temp_dir=config.temp_dir,
-            on_checkpoint=self._options.on_checkpoint,
-            progress=self._options.progress,
-        )
         sender = None
         if self._api is not None and not config.dry_run:
             sender = ChunkSender(
@@ -132,7 +108,7 @@ class ImportService:
             checkpoints=self._checkpoints,
             sender=sender,
             owner=owner,
-            options=options,
+            options=config,
         )
         outcome = engine.run(version, state, prefix, deadline)
         state.active_seconds += time.monotonic() - started

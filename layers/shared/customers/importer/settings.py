@@ -6,8 +6,8 @@ from typing import Self
 
 from pydantic import Field, field_validator, model_validator
 
-from customers.function_settings import NonEmpty, PayNowFunctionSettings
-from customers.importer.sender import ExistingMode
+from customers.common.settings import NonEmpty, PayNowFunctionSettings
+from customers.importer.config import ExistingMode, ImportConfig
 
 
 class ImporterSettings(PayNowFunctionSettings):
@@ -37,3 +37,13 @@ class ImporterSettings(PayNowFunctionSettings):
     @property
     def continuation_function(self) -> str | None:
         return self.function_name or self.lambda_function_name
+
+    def import_config(self) -> ImportConfig:
+        return ImportConfig(
+            bucket=self.import_bucket,
+            reports_prefix=self.reports_prefix,
+            incoming_prefix=self.incoming_prefix,
+            existing_mode=self.existing_mode,
+            concurrency=self.concurrency,
+            max_hops=self.max_hops,
+        )

@@ -1,0 +1,1 @@
+"""The caller-key authorizer of the trusted routes: the key check and its settings."""

@@ -1,0 +1,1 @@
+"""Composition root: observability and one cached wiring factory per function. Imports everything."""

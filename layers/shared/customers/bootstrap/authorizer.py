@@ -1,0 +1,44 @@
+"""AuthorizerFunction's wiring: settings parsed at init; the caller keys read (and cached) by the adapter."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
+    APIGatewayAuthorizerEventV2,
+)
+
+from customers.adapters.caller_keys import load_caller_keys
+from customers.authorizer.check import caller_for, simple_response
+from customers.authorizer.settings import AuthorizerSettings
+
+logger = Logger(child=True)
+metrics = Metrics()
+
+
+def authorize(event: APIGatewayAuthorizerEventV2, settings: AuthorizerSettings) -> dict[str, Any]:
+    """The authorizer's decision. An unreadable secret raises (API Gateway answers 500 and caches
+    nothing) instead of denying, so a Secrets Manager hiccup is not cached as a refusal."""
+    callers = load_caller_keys(settings.caller_keys_secret, max_age=settings.caller_keys_max_age)
+    caller = caller_for(event.headers.get("authorization"), callers)
+    metrics.add_metric(name="CallerAuthorized" if caller else "CallerRefused", unit=MetricUnit.Count, value=1)
+    logger.info(
+        "authorization decided",
+        extra={"caller": caller, "route": event.route_key, "authorized": bool(caller)},
+    )
+    return simple_response(caller)
+
+
+class AuthorizerFunction:
+    """One sandbox of the function."""
+
+    correlation_id_path: str | None = None
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self.settings = AuthorizerSettings.from_environment(environ)
+
+    def handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return authorize(APIGatewayAuthorizerEventV2(event), self.settings)

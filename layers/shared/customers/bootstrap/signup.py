@@ -1,0 +1,64 @@
+"""SignupFunction's wiring: settings parsed at init, the signup service built once, on first use."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
+
+import httpx
+from aws_lambda_powertools.event_handler import CORSConfig
+from aws_lambda_powertools.logging import correlation_paths
+
+from customers.adapters.dynamo_state import DynamoNonceStore
+from customers.adapters.paynow_client import paynow_client
+from customers.adapters.steam_openid import HttpSteamAuthenticator
+from customers.api.resolver import http_resolver
+from customers.bootstrap.aws_clients import aws_client
+from customers.bootstrap.provisioning import build_provisioner
+from customers.common.ports import CustomersApi
+from customers.signup import routes
+from customers.signup.service import SignupService
+from customers.signup.settings import SignupSettings
+from customers.signup.steam import SteamAssertionVerifier
+
+
+def build_signup_service(
+    settings: SignupSettings,
+    *,
+    api: CustomersApi | None = None,
+    paynow_transport: httpx.BaseTransport | None = None,
+    steam_transport: httpx.BaseTransport | None = None,
+) -> SignupService:
+    """``api``/``*_transport`` replace the network (tests, benchmarks); production passes none."""
+    api = api if api is not None else paynow_client(settings, paynow_transport)
+    steam_http = httpx.Client(transport=steam_transport, headers={"User-Agent": "paynow-customers-signup"})
+    verifier = SteamAssertionVerifier(
+        op_endpoint=settings.steam_openid_url,
+        allowed_origins=settings.allowed_origins,
+        authenticator=HttpSteamAuthenticator(settings.steam_openid_url, steam_http),
+        nonces=DynamoNonceStore(settings.state_table, aws_client("dynamodb")),
+    )
+    return SignupService(provisioner=build_provisioner(settings, api, via="signup"), steam=verifier)
+
+
+class SignupFunction:
+    """One sandbox of the function. Tests replace the service with ``app.dependency_overrides``."""
+
+    correlation_id_path = correlation_paths.API_GATEWAY_HTTP
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self.settings = SignupSettings.from_environment(environ)
+        origins = self.settings.allowed_origins
+        self.app = http_resolver(
+            cors=CORSConfig(allow_origin=origins[0], extra_origins=list(origins[1:]), max_age=600)
+        )
+        self.app.include_router(routes.router)
+        self.app.dependency_overrides[routes.signup_service] = lambda: self.service
+
+    @cached_property
+    def service(self) -> SignupService:
+        return build_signup_service(self.settings)
+
+    def handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return self.app.resolve(event, context)

@@ -1,0 +1,1 @@
+"""What the features share: deadline, provisioning, identity, ports, errors, settings base, redaction."""

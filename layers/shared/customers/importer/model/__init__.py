@@ -1,0 +1,1 @@
+"""The importer's data: import state, counts, summary, rejected rows, valid rows."""

@@ -1,0 +1,1 @@
+"""Reading a CSV object: records, header columns, per-row validation, the duplicate index."""

@@ -1,0 +1,160 @@
+"""The import against moto (S3, DynamoDB, EventBridge) and the in-process PayNow emulator: the pieces
+and the CSV helpers the importer tests share."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from customers.adapters.import_checkpoints import DynamoCheckpointStore
+from customers.adapters.import_events import ImportEventPublisher
+from customers.adapters.s3_import import S3ObjectSource, S3ReportStore
+from customers.common.deadline import Deadline
+from customers.importer.config import ExistingMode, ImportConfig
+from customers.importer.model.state import ImportState
+from customers.importer.model.summary import Summary
+from customers.importer.service import ImportService
+from customers.importer.triggers import ImportRequest
+from paynow.client import PayNowClient
+from paynow.retry import RetryPolicy
+from paynow_emulator import PayNowEmulator
+
+from tests.support.fake_aws import EventTap, create_state_table
+
+REGION = "us-east-1"
+BUCKET = "paynow-customers-import"
+TABLE = "paynow-customers-state"
+BUS = "paynow-customers"
+
+
+class RecordingContinuer:
+    """Stands in for the Lambda self-invoke: keeps the payloads so the test can deliver them."""
+
+    def __init__(self) -> None:
+        self.payloads: list[dict[str, Any]] = []
+
+    def continue_import(self, payload: Mapping[str, Any]) -> None:
+        self.payloads.append(dict(payload))
+
+
+@dataclass
+class ImportStack:
+    emu: PayNowEmulator
+    s3: Any
+    tap: EventTap
+    client: PayNowClient
+    continuer: RecordingContinuer = field(default_factory=RecordingContinuer)
+
+    def put(self, key: str, data: bytes | str) -> str:
+        body = data.encode() if isinstance(data, str) else data
+        return self.s3.put_object(Bucket=BUCKET, Key=key, Body=body)["VersionId"]
+
+    def service(
+        self,
+        *,
+        mode: ExistingMode = ExistingMode.SKIP,
+        concurrency: int = 3,
+        hop_reserve_seconds: float = 0.0,
+        max_hops: int = 50,
+        on_checkpoint: Callable[[ImportState], None] | None = None,
+        lease_seconds: float = 120.0,
+    ) -> ImportService:
+        return ImportService(
+            source=S3ObjectSource(self.s3),
+            reports=S3ReportStore(self.s3, BUCKET),
+            checkpoints=self.checkpoints(),
+            api=self.client,
+            events=ImportEventPublisher(boto3.client("events", region_name=REGION), BUS),
+            continuer=self.continuer,
+            config=ImportConfig(
+                bucket=BUCKET,
+                existing_mode=mode,
+                concurrency=concurrency,
+                hop_reserve_seconds=hop_reserve_seconds,
+                max_hops=max_hops,
+                lease_seconds=lease_seconds,
+                on_checkpoint=on_checkpoint,
+            ),
+        )
+
+    def checkpoints(self) -> DynamoCheckpointStore:
+        return DynamoCheckpointStore(boto3.client("dynamodb", region_name=REGION), TABLE)
+
+    def run(
+        self, key: str, service: ImportService | None = None, *, seconds: float = 120.0, **kwargs: Any
+    ) -> Summary:
+        service = service or self.service(**kwargs)
+        return service.handle(
+            ImportRequest(bucket=BUCKET, key=key), deadline=Deadline.after(seconds), owner=str(uuid.uuid4())
+        )
+
+    def report(self, summary: Summary) -> list[list[str]]:
+        assert summary.rejected_report is not None
+        key = summary.rejected_report.removeprefix(f"s3://{BUCKET}/")
+        body = self.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read().decode("utf-8-sig")
+        return list(csv.reader(io.StringIO(body)))
+
+    def summary_object(self, summary: Summary) -> dict[str, Any]:
+        assert summary.summary_report is not None
+        key = summary.summary_report.removeprefix(f"s3://{BUCKET}/")
+        return json.loads(self.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+
+    def events(self) -> list[dict[str, Any]]:
+        return self.tap.drain()
+
+    def calls(self, operation: str) -> int:
+        return len(self.emu.inspect.requests_for(operation))
+
+    def customers_by(self, field_name: str) -> dict[str, list[dict[str, Any]]]:
+        found: dict[str, list[dict[str, Any]]] = {}
+        for customer in self.emu.inspect.customers():
+            if customer.get(field_name):
+                found.setdefault(customer[field_name], []).append(customer)
+        return found
+
+
+def provision(s3: Any) -> EventTap:
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    create_state_table(boto3.client("dynamodb", region_name=REGION), TABLE)
+    return EventTap.on_new_bus(REGION, BUS)
+
+
+def emulator_client(emu: PayNowEmulator) -> PayNowClient:
+    """A PayNow client on the in-process emulator, with short backoffs so fault storms stay quick."""
+    return PayNowClient(
+        emu.store_id,
+        emu.api_key,
+        base_url="https://api.paynow.test",
+        transport=emu.transport(),
+        retry=RetryPolicy(base_delay=0.001, max_delay=0.01),
+    )
+
+
+def steam(n: int) -> str:
+    return str(76561198000000000 + n)
+
+
+def csv_text(header: list[str], rows: list[list[str]], *, delimiter: str = ",", newline: str = "\n") -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=newline)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def assert_invariant(summary: Summary) -> None:
+    c = summary.counts
+    assert c.created + c.existing + c.updated + c.rejected + c.duplicates_in_file == c.total
+
+
+def assert_no_duplicates(stack: ImportStack) -> None:
+    for field_name in ("steam_id", "minecraft_uuid", "xbox_xuid"):
+        dupes = {k: len(v) for k, v in stack.customers_by(field_name).items() if len(v) > 1}
+        assert dupes == {}, f"{field_name} created more than once: {dupes}"
