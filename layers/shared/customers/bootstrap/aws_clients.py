@@ -12,5 +12,5 @@ from botocore.config import Config
 _AWS_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 3})
 
 
-def aws_client(service: Literal["dynamodb", "events", "lambda", "s3"]) -> Any:
+def aws_client(service: Literal["dynamodb", "events", "lambda", "s3", "secretsmanager"]) -> Any:
     return boto3.client(service, config=_AWS_CONFIG)

@@ -3,33 +3,49 @@ decorator stack every ``functions/*/app.py`` wraps its handler in."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+from aws_lambda_powertools.shared.functions import resolve_truthy_env_var_choice
 
 from customers.common import redaction
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
+def tracing_enabled(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether Powertools' Tracer would trace: in Lambda (not SAM local) and not disabled by
+    ``POWERTOOLS_TRACE_DISABLED`` (the template sets it unless ``Tracing`` is ``Active``).
+
+    Checked before building a Tracer because even a disabled Tracer imports the X-Ray SDK; this
+    mirrors Powertools' own (private) ``Tracer._is_tracer_disabled``."""
+    env = os.environ if environ is None else environ
+    if resolve_truthy_env_var_choice(env=env.get("POWERTOOLS_TRACE_DISABLED", "false")):
+        return False
+    return bool(env.get("LAMBDA_TASK_ROOT")) and not env.get("AWS_SAM_LOCAL")
+
+
 def observed(*, correlation_id_path: str | None = None) -> Callable[[Handler], Handler]:
-    """Logger (outermost), Tracer, Metrics (with the cold-start metric) around ``handler``.
+    """Logger (outermost), Tracer (when tracing), Metrics (with the cold-start metric) around ``handler``.
 
     Called once per sandbox, when app.py is imported: it creates the function's Logger, masks
     secrets on its handler and on the runtime's root handlers, and routes the ``customers`` and
     ``paynow`` standard-library loggers through the same handler.
     """
     logger = Logger()
-    tracer = Tracer()
     metrics = Metrics()
     redaction.install_everywhere(logger.registered_handler)
     copy_config_to_registered_loggers(source_logger=logger, include={"customers", "paynow"})
 
     def decorate(handler: Handler) -> Handler:
         measured = metrics.log_metrics(capture_cold_start_metric=True)(handler)
-        traced = tracer.capture_lambda_handler(measured)
+        traced = measured
+        if tracing_enabled():
+            # Built only when tracing: any Tracer, even a disabled one, imports the X-Ray SDK.
+            traced = Tracer().capture_lambda_handler(measured)
         wrapped = logger.inject_lambda_context(correlation_id_path=correlation_id_path, clear_state=True)(
             traced
         )

@@ -1,9 +1,9 @@
-"""SignupFunction's wiring: settings parsed at init, the signup service built once, on first use."""
+"""SignupFunction's wiring: settings parsed and the signup service built at init (so no request pays
+for it, and a SnapStart snapshot holds it), built again after a SnapStart restore."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cached_property
 from typing import Any
 
 import httpx
@@ -14,6 +14,7 @@ from customers.adapters.dynamo_state import DynamoNonceStore
 from customers.adapters.paynow_client import paynow_client
 from customers.adapters.steam_openid import HttpSteamAuthenticator
 from customers.api.resolver import http_resolver
+from customers.bootstrap import snapstart
 from customers.bootstrap.aws_clients import aws_client
 from customers.bootstrap.provisioning import build_provisioner
 from customers.common.ports import CustomersApi
@@ -55,10 +56,14 @@ class SignupFunction:
         )
         self.app.include_router(routes.router)
         self.app.dependency_overrides[routes.signup_service] = lambda: self.service
+        snapstart.warm_secrets_provider()
+        self.service = build_signup_service(self.settings)
+        snapstart.install(self)
 
-    @cached_property
-    def service(self) -> SignupService:
-        return build_signup_service(self.settings)
+    def after_restore(self) -> None:
+        """SnapStart restore hook: nothing built at init is shared with the other restored sandboxes."""
+        snapstart.refresh_process_state()
+        self.service = build_signup_service(self.settings)
 
     def handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         return self.app.resolve(event, context)
