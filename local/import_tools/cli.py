@@ -24,9 +24,10 @@ from customers.importer.model.state import ImportState, ImportStatus
 from customers.importer.model.summary import Summary
 from customers.importer.service import ImportService
 from customers.importer.triggers import ImportRequest
-from import_tools.stores import DirectoryReportStore, LocalFileSource, MemoryCheckpointStore
 from paynow.client import PayNowClient
 from tqdm import tqdm
+
+from import_tools.stores import DirectoryReportStore, LocalFileSource, MemoryCheckpointStore
 
 # The CLI has no invocation limit; a pause only happens after a transient PayNow failure.
 MAX_PASSES = 20

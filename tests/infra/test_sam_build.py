@@ -136,7 +136,9 @@ def test_every_import_of_the_shipped_code_resolves_in_lambda(build_dir: Path) ->
             )
 
 
-def test_layer_ships_unchecked_cpython_313_bytecode_for_every_module(build_dir: Path, lambda_python: str) -> None:
+def test_layer_ships_unchecked_cpython_313_bytecode_for_every_module(
+    build_dir: Path, lambda_python: str
+) -> None:
     """A read-only /opt cannot cache bytecode: without it every cold start compiles the layer."""
     if not lambda_python:
         pytest.skip("no python3.13 on this machine: `make build` stops here (LAYER_BYTECODE=none opts out)")

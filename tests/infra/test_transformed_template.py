@@ -78,11 +78,17 @@ def test_routes_as_deployed(transformed: dict[str, Any]) -> None:
     }
     assert set(routes) == {("/signup", "post")} | TRUSTED
     assert routes[("/signup", "post")]["security"] == [{"NONE": []}]
-    assert "${SignupFunctionAliaslive}" in routes[("/signup", "post")]["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+    assert (
+        "${SignupFunctionAliaslive}"
+        in routes[("/signup", "post")]["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+    )
     for route in TRUSTED:
         assert routes[route]["security"] == [{"CallerKeyAuthorizer": []}], route
         # The "live" alias (AutoPublishAlias), so SnapStart's published versions serve the routes.
-        assert "${TrustedFunctionAliaslive}" in routes[route]["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+        assert (
+            "${TrustedFunctionAliaslive}"
+            in routes[route]["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+        )
     scheme = body["components"]["securitySchemes"]["CallerKeyAuthorizer"]["x-amazon-apigateway-authorizer"]
     assert scheme["identitySource"] == ["$request.header.Authorization"]
     assert scheme["authorizerPayloadFormatVersion"] == "2.0"
