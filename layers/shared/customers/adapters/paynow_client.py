@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import ssl
 from collections.abc import Mapping
 
 import httpx
@@ -32,13 +33,17 @@ class RedactedKeyProvider:
 
 
 def paynow_client(
-    settings: PayNowFunctionSettings, transport: httpx.BaseTransport | None = None
+    settings: PayNowFunctionSettings,
+    transport: httpx.BaseTransport | None = None,
+    *,
+    verify: ssl.SSLContext | bool = True,
 ) -> PayNowClient:
     return PayNowClient(
         store_id=settings.paynow_store_id,
         api_key=RedactedKeyProvider(SecretApiKeyProvider(settings.paynow_api_key_secret)),
         base_url=settings.paynow_api_url,
         transport=transport,
+        verify=verify,
     )
 
 

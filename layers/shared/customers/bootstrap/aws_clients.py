@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# The first request's HTTP calls (botocore's and httpx's) encode host names with the "idna" codec,
+# which Python imports on first use: imported here, init pays for it and no request does.
+import encodings.idna  # noqa: F401
 from typing import Any, Literal
 
 import boto3

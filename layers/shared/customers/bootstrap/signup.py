@@ -32,15 +32,21 @@ def build_signup_service(
     steam_transport: httpx.BaseTransport | None = None,
 ) -> SignupService:
     """``api``/``*_transport`` replace the network (tests, benchmarks); production passes none."""
-    api = api if api is not None else paynow_client(settings, paynow_transport)
-    steam_http = httpx.Client(transport=steam_transport, headers={"User-Agent": "paynow-customers-signup"})
+    # One TLS context for both HTTP clients: loading the CA bundle is most of a client's cost.
+    tls = httpx.create_ssl_context()
+    api = api if api is not None else paynow_client(settings, paynow_transport, verify=tls)
+    steam_http = httpx.Client(
+        transport=steam_transport, verify=tls, headers={"User-Agent": "paynow-customers-signup"}
+    )
+    dynamodb = aws_client("dynamodb")
     verifier = SteamAssertionVerifier(
         op_endpoint=settings.steam_openid_url,
         allowed_origins=settings.allowed_origins,
         authenticator=HttpSteamAuthenticator(settings.steam_openid_url, steam_http),
-        nonces=DynamoNonceStore(settings.state_table, aws_client("dynamodb")),
+        nonces=DynamoNonceStore(settings.state_table, dynamodb),
     )
-    return SignupService(provisioner=build_provisioner(settings, api, via="signup"), steam=verifier)
+    provisioner = build_provisioner(settings, api, via="signup", dynamodb=dynamodb)
+    return SignupService(provisioner=provisioner, steam=verifier)
 
 
 class SignupFunction:
