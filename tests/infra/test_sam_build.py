@@ -157,3 +157,31 @@ def test_layer_ships_unchecked_cpython_313_bytecode_for_every_module(
             stale.append(source.relative_to(python))
     assert not missing, f"{len(missing)} modules without cpython-313 bytecode, e.g. {missing[:5]}"
     assert not stale, f"not 3.13 unchecked hash-based .pyc: {stale[:5]}"
+
+
+def _compile_layer(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "mod.py").write_text("VALUE = 1\n", encoding="utf-8")
+    overrides = [f"{name}={value}" for name, value in variables.items()]
+    return subprocess.run(
+        ["make", "-s", "--no-print-directory", "-C", str(ROOT / "layers" / "shared"), "compile-layer",
+         f"LAYER_ROOT={tmp_path}", *overrides],
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+
+
+def test_without_python_313_the_layer_build_stops_and_says_how_to_get_it(tmp_path: Path) -> None:
+    result = _compile_layer(tmp_path, LAMBDA_PYTHON="")
+    assert result.returncode != 0
+    assert "no python3.13 was found" in result.stderr
+    assert "pyenv install 3.13" in result.stderr
+    assert "LAYER_BYTECODE=none" in result.stderr
+    assert not (tmp_path / "__pycache__").exists()
+
+
+def test_the_opt_out_builds_without_bytecode_loudly(tmp_path: Path) -> None:
+    result = _compile_layer(tmp_path, LAMBDA_PYTHON="", LAYER_BYTECODE="none")
+    assert result.returncode == 0, result.stderr
+    assert "WARNING: LAYER_BYTECODE=none: the layer ships WITHOUT bytecode" in result.stdout
+    assert not (tmp_path / "__pycache__").exists()
