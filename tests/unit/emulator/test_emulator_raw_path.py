@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from emulator_helpers import Api
 from paynow_emulator import inspection_urls
+
+from tests.support.emulator_clients import Api
 
 
 def test_an_encoded_slash_in_the_customer_segment_does_not_list_customers(api: Api) -> None:

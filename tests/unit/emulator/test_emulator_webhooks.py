@@ -15,11 +15,12 @@ from typing import Any
 
 import httpx
 import pytest
-from emulator_helpers import STEAM_A, Api
 from paynow_emulator import PayNowEmulator
 from paynow_emulator.flake import parse_flake
 from paynow_emulator.signature import sign
 from paynow_emulator.webhooks import DeliveryPolicy, envelope_event_type
+
+from tests.support.emulator_clients import STEAM_A, Api
 
 HOOK = "http://receiver.test/webhooks/paynow"
 
