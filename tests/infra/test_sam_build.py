@@ -26,6 +26,8 @@ EM_AARCH64 = 183
 LAYER_UNZIPPED_LIMIT = 250 * 1024 * 1024
 # Top-level modules of the distributions in RUNTIME_PROVIDED.
 RUNTIME_MODULES = {"boto3", "botocore", "s3transfer", "urllib3", "dateutil", "six"}
+# SnapStart's runtime hooks: part of Lambda's Python runtime (3.12+), not a distribution to bundle.
+RUNTIME_MODULES |= {"snapshot_restore_py"}
 
 
 def _elf_machine(path: Path) -> int:
