@@ -42,9 +42,11 @@ tools: $(SAM) $(CHECKOV)
 dev: $(STAMP)
 	PYTHONPATH=local $(BIN)/python -m devstack
 
+# lint-imports checks the layering contracts in pyproject.toml ([tool.importlinter]).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PYTHONPATH=layers/shared $(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy layers/shared functions local

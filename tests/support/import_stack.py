@@ -1,5 +1,5 @@
 """The import against moto (S3, DynamoDB, EventBridge) and the in-process PayNow emulator: the pieces
-and the CSV helpers the importer tests share."""
+the importer's integration tests share (the CSV helpers are in ``tests.support.import_memory``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,21 +26,12 @@ from paynow.retry import RetryPolicy
 from paynow_emulator import PayNowEmulator
 
 from tests.support.fake_aws import EventTap, create_state_table
+from tests.support.import_memory import RecordingContinuer
 
 REGION = "us-east-1"
 BUCKET = "paynow-customers-import"
 TABLE = "paynow-customers-state"
 BUS = "paynow-customers"
-
-
-class RecordingContinuer:
-    """Stands in for the Lambda self-invoke: keeps the payloads so the test can deliver them."""
-
-    def __init__(self) -> None:
-        self.payloads: list[dict[str, Any]] = []
-
-    def continue_import(self, payload: Mapping[str, Any]) -> None:
-        self.payloads.append(dict(payload))
 
 
 @dataclass
@@ -135,18 +126,6 @@ def emulator_client(emu: PayNowEmulator) -> PayNowClient:
         transport=emu.transport(),
         retry=RetryPolicy(base_delay=0.001, max_delay=0.01),
     )
-
-
-def steam(n: int) -> str:
-    return str(76561198000000000 + n)
-
-
-def csv_text(header: list[str], rows: list[list[str]], *, delimiter: str = ",", newline: str = "\n") -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=newline)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
 
 
 def assert_invariant(summary: Summary) -> None:

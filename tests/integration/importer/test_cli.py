@@ -13,7 +13,7 @@ from import_tools import cli
 from paynow_emulator import PayNowEmulator
 from paynow_emulator.server import BackgroundServer
 
-from tests.support.import_stack import csv_text, steam
+from tests.support.import_memory import csv_text, steam
 
 
 def _file(tmp_path: Path) -> Path:

@@ -20,7 +20,8 @@ from moto import mock_aws
 from paynow_emulator import PayNowEmulator
 from paynow_emulator.server import BackgroundServer
 
-from tests.support.import_stack import BUCKET, BUS, REGION, TABLE, csv_text, provision, steam
+from tests.support.import_memory import csv_text, steam
+from tests.support.import_stack import BUCKET, BUS, REGION, TABLE, provision
 from tests.support.lambda_events import load_function
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -16,13 +16,12 @@ from import_tools.stores import MemoryCheckpointStore, MemoryReportStore
 from paynow_emulator import Faults, PayNowEmulator
 from paynow_emulator.faults import RateLimit
 
+from tests.support.import_memory import csv_text, steam
 from tests.support.import_stack import (
     ImportStack,
     assert_invariant,
     assert_no_duplicates,
-    csv_text,
     emulator_client,
-    steam,
 )
 
 

@@ -9,13 +9,12 @@ from customers.importer.model.state import ImportStatus
 from customers.importer.triggers import parse_event
 from paynow.models import CustomerUpsert
 
+from tests.support.import_memory import csv_text, steam
 from tests.support.import_stack import (
     BUCKET,
     ImportStack,
     assert_invariant,
     assert_no_duplicates,
-    csv_text,
-    steam,
 )
 
 UUID_A = "069a79f4-44e9-4726-a5be-fca90e38aaf5"

@@ -1,6 +1,3 @@
-import ast
-from pathlib import Path
-
 import pytest
 from customers.importer.config import ExistingMode
 from customers.importer.settings import ImporterSettings
@@ -43,22 +40,3 @@ def test_defaults_and_parsing() -> None:
 def test_misconfiguration_is_refused_with_the_variable_named(override: dict[str, str], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         ImporterSettings.from_environment({**BASE, **override})
-
-
-# The import function's environment is read once, by its settings model (DESIGN.md, Layering).
-HANDLER = (
-    Path(__file__).resolve().parents[3] / "layers" / "shared" / "customers" / "bootstrap" / "importer.py"
-)
-
-
-def test_the_handler_reads_the_environment_only_through_importer_settings() -> None:
-    tree = ast.parse(HANDLER.read_text(encoding="utf-8"))
-    readers = [
-        ast.unparse(node.func)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr in ("from_environment", "getenv")
-    ]
-    assert readers == ["ImporterSettings.from_environment"]
-    assert "os.environ" not in ast.unparse(tree)

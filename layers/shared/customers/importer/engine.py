@@ -255,7 +255,6 @@ class ImportEngine:
                     outcome = self._wait_for_room(run, in_flight)
                     if outcome is not RunOutcome.COMPLETED:
                         break
-                    self._collect(run, in_flight, block=False)
                 state.cp1252_lines = max(state.cp1252_lines, reader.cp1252_lines)
             outcome = self._drain(run, in_flight, outcome)
         finally:
@@ -287,12 +286,13 @@ class ImportEngine:
         return executor.submit(process)
 
     def _wait_for_room(self, run: _Run, in_flight: dict[Future[Segment], int]) -> RunOutcome:
-        """One segment is read ahead while `concurrency` are in flight."""
+        """One segment is read ahead while `concurrency` are in flight; then account for any other
+        finished segment without waiting. A failed segment stops the run whichever collect saw it."""
         while len(in_flight) > self._options.concurrency:
             outcome = self._collect(run, in_flight, block=True)
             if outcome is not RunOutcome.COMPLETED:
                 return outcome
-        return RunOutcome.COMPLETED
+        return self._collect(run, in_flight, block=False)
 
     def _drain(self, run: _Run, in_flight: dict[Future[Segment], int], outcome: RunOutcome) -> RunOutcome:
         """Wait for every segment still in flight; the first reason to stop is the one reported."""

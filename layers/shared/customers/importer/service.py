@@ -14,6 +14,7 @@ from customers.importer.config import ExistingMode, ImportConfig
 from customers.importer.engine import ImportEngine, RunOutcome
 from customers.importer.model.counts import Counts
 from customers.importer.model.rejection import reject_header
+from customers.importer.model.request import ImportRequest
 from customers.importer.model.state import ImportState, ImportStatus
 from customers.importer.model.summary import Summary
 from customers.importer.ports import (
@@ -26,7 +27,6 @@ from customers.importer.ports import (
     ReportStore,
 )
 from customers.importer.sending import ChunkSender
-from customers.importer.triggers import ImportRequest
 
 logger = logging.getLogger(__name__)
 

@@ -7,23 +7,12 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.data_classes import S3Event, S3EventBridgeNotificationEvent
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
+from customers.importer.model.request import ImportRequest
 
-class ImportRequest(BaseModel):
-    """Direct invocation payload: ``{"bucket": ..., "key": ...[, "version_id": ...]}``.
-
-    ``resume_failed`` reopens an import that ended in status ``failed`` (after fixing its cause) so
-    it continues from its checkpoint; a completed import is never run twice.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    bucket: str = Field(min_length=3, max_length=63)
-    key: str = Field(min_length=1, max_length=1024)
-    version_id: str | None = None
-    resume_failed: bool = False
-    hop: int = 0
+# ImportRequest lives in model/ so the service need not import Powertools; kept importable from here.
+__all__ = ["Continuation", "ImportRequest", "UnsupportedEventError", "parse_event"]
 
 
 class Continuation(BaseModel):

@@ -1,0 +1,90 @@
+"""The import-linter contracts in pyproject.toml fail `make lint` when the layer breaks its layering.
+
+Each case copies the layer, adds one import the README's Architecture section forbids, and runs
+`lint-imports` on the copy: the contract guarding that rule must report it broken.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+
+def _lint_imports(layer: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
+        cwd=layer,
+        env={**os.environ, "PYTHONPATH": str(layer)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def layer_copy(tmp_path: Path) -> Path:
+    for package in ("customers", "paynow"):
+        shutil.copytree(
+            ROOT / "layers/shared" / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    return tmp_path
+
+
+def test_the_layer_as_committed_keeps_every_contract(layer_copy: Path) -> None:
+    result = _lint_imports(layer_copy)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "line", "contract"),
+    [
+        ("customers/importer/engine.py", "import boto3", "Domain (common and features) imports no AWS SDK"),
+        ("customers/common/ports.py", "import httpx", "Domain (common and features) imports no AWS SDK"),
+        (
+            "customers/signup/service.py",
+            "from customers.signup import routes",
+            "Feature edges (routes, actions, triggers) are imported only by bootstrap",
+        ),
+        (
+            "customers/trusted/service.py",
+            "from customers.adapters import dynamo_state",
+            "Adapters are imported only by bootstrap",
+        ),
+        (
+            "customers/adapters/eventbridge.py",
+            "from customers.bootstrap import aws_clients",
+            "Adapters never import bootstrap",
+        ),
+        (
+            "customers/bootstrap/importer.py",
+            "import os",
+            "Bootstrap reads the environment only through the settings models",
+        ),
+        (
+            "paynow/client.py",
+            "from aws_lambda_powertools.utilities import parameters",
+            "The paynow client imports no AWS code",
+        ),
+        ("paynow/retry.py", "import botocore", "The paynow client imports no AWS code"),
+        ("customers/importer/service.py", "import paynow_emulator", "Nothing in layers/ imports local/"),
+    ],
+)
+def test_a_forbidden_import_breaks_its_contract(
+    layer_copy: Path, module: str, line: str, contract: str
+) -> None:
+    path = layer_copy / module
+    path.write_text(path.read_text(encoding="utf-8") + f"\n{line}  # noqa\n", encoding="utf-8")
+    result = _lint_imports(layer_copy)
+    assert result.returncode == 1, result.stdout + result.stderr
+    broken = result.stdout.split("Broken contracts", 1)[1]
+    assert contract in broken
