@@ -3,29 +3,21 @@ decorator stack every ``functions/*/app.py`` wraps its handler in."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
-from aws_lambda_powertools.shared.functions import resolve_truthy_env_var_choice
 
 from customers.common import redaction
+from customers.common.settings import TracingSettings
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 def tracing_enabled(environ: Mapping[str, str] | None = None) -> bool:
-    """Whether Powertools' Tracer would trace: in Lambda (not SAM local) and not disabled by
-    ``POWERTOOLS_TRACE_DISABLED`` (the template sets it unless ``Tracing`` is ``Active``).
-
-    Checked before building a Tracer because even a disabled Tracer imports the X-Ray SDK; this
-    mirrors Powertools' own (private) ``Tracer._is_tracer_disabled``."""
-    env = os.environ if environ is None else environ
-    if resolve_truthy_env_var_choice(env=env.get("POWERTOOLS_TRACE_DISABLED", "false")):
-        return False
-    return bool(env.get("LAMBDA_TASK_ROOT")) and not env.get("AWS_SAM_LOCAL")
+    """Checked before building a Tracer because any Tracer, even a disabled one, imports the X-Ray SDK."""
+    return TracingSettings.from_environment(environ).enabled
 
 
 def observed(*, correlation_id_path: str | None = None) -> Callable[[Handler], Handler]:
