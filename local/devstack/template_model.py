@@ -227,6 +227,13 @@ class Resolver:
             return self.ctx.refs[name]
         if name in (self.template.get("Resources") or {}) and self.ctx.missing is not None:
             return self.ctx.missing(name, None)
+        function, _, suffix = name.partition(".")
+        alias = ((self.template.get("Resources") or {}).get(function, {}).get("Properties") or {}).get(
+            "AutoPublishAlias"
+        )
+        if suffix == "Alias" and alias:
+            # SAM's `!Ref Function.Alias`: the ARN of the alias AutoPublishAlias creates.
+            return f"{self._fn_getatt([function, 'Arn'])}:{self._resolve(alias)}"
         raise TemplateError(f"Ref to unknown parameter or resource {name}")
 
     def _fn_getatt(self, arg: Any) -> Any:

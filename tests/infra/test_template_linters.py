@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,24 +23,42 @@ def _run(args: list[str], timeout: float = 240) -> subprocess.CompletedProcess[s
     )
 
 
-def test_cfn_lint_reports_nothing() -> None:
-    result = _run([find_tool("cfn-lint"), "--format", "parseable", str(TEMPLATE_PATH)])
+# The defaults, and the other value of each cold-start setting: linters read parameter defaults.
+SETTINGS = {"defaults": {}, "traced-snapstart": {"Tracing": "Active", "ApiSnapStart": "PublishedVersions"}}
+
+
+@pytest.fixture(scope="module", params=sorted(SETTINGS))
+def template_path(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not SETTINGS[request.param]:
+        return TEMPLATE_PATH
+    text = TEMPLATE_PATH.read_text(encoding="utf-8")
+    for parameter, value in SETTINGS[request.param].items():
+        pattern = rf"(?m)^(  {parameter}:\n(?:    .*\n)*?    Default: ).*$"
+        text, count = re.subn(pattern, rf"\g<1>{value}", text, count=1)
+        assert count == 1, f"no Default for parameter {parameter}"
+    path = tmp_path_factory.mktemp(request.param) / "template.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_cfn_lint_reports_nothing(template_path: Path) -> None:
+    result = _run([find_tool("cfn-lint"), "--format", "parseable", str(template_path)])
     assert (result.returncode, result.stdout.strip()) == (0, ""), result.stdout + result.stderr
 
 
-def test_sam_validate_lint_accepts_the_template() -> None:
-    result = _run([find_tool("sam"), "validate", "--lint", "--template-file", str(TEMPLATE_PATH)])
+def test_sam_validate_lint_accepts_the_template(template_path: Path) -> None:
+    result = _run([find_tool("sam"), "validate", "--lint", "--template-file", str(template_path)])
     assert result.returncode == 0, result.stdout + result.stderr
     assert "is a valid SAM Template" in result.stdout + result.stderr
 
 
-def test_checkov_finds_no_failed_check() -> None:
+def test_checkov_finds_no_failed_check(template_path: Path) -> None:
     # --skip-download keeps checkov offline (no guideline or policy download).
     result = _run(
         [
             find_tool("checkov"),
             "--file",
-            str(TEMPLATE_PATH),
+            str(template_path),
             "--framework",
             "cloudformation",
             "--skip-download",

@@ -79,16 +79,24 @@ def test_routes_as_deployed(transformed: dict[str, Any]) -> None:
     assert set(routes) == {("/signup", "post"), ("/webhooks/paynow", "post")} | TRUSTED
     assert routes[("/signup", "post")]["security"] == [{"NONE": []}]
     assert routes[("/webhooks/paynow", "post")]["security"] == [{"NONE": []}]
+    assert (
+        "${SignupFunctionAliaslive}"
+        in routes[("/signup", "post")]["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+    )
     for route in TRUSTED:
         assert routes[route]["security"] == [{"CallerKeyAuthorizer": []}], route
-        assert "TrustedFunction.Arn" in routes[route]["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+        # The "live" alias (AutoPublishAlias), so SnapStart's published versions serve the routes.
+        assert (
+            "${TrustedFunctionAliaslive}"
+            in routes[route]["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+        )
     scheme = body["components"]["securitySchemes"]["CallerKeyAuthorizer"]["x-amazon-apigateway-authorizer"]
     assert scheme["identitySource"] == ["$request.header.Authorization"]
     assert scheme["authorizerPayloadFormatVersion"] == "2.0"
     assert scheme["enableSimpleResponses"] is True
     assert 0 < scheme["authorizerResultTtlInSeconds"] <= 300
     permission = transformed["Resources"]["ApiCallerKeyAuthorizerAuthorizerPermission"]["Properties"]
-    assert permission["FunctionName"] == {"Fn::GetAtt": ["AuthorizerFunction", "Arn"]}
+    assert permission["FunctionName"] == {"Ref": "AuthorizerFunctionAliaslive"}
     assert permission["Principal"] == "apigateway.amazonaws.com"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import platform
+import ssl
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -91,6 +92,7 @@ class PayNowClient:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         limits: httpx.Limits = DEFAULT_LIMITS,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.store_id = validate_flake_id(store_id)
         self.base_url = base_url.rstrip("/")
@@ -105,6 +107,7 @@ class PayNowClient:
             timeout=timeout,
             limits=limits,
             transport=transport,
+            verify=verify,
             # PayNow never redirects API calls; following one could replay a POST elsewhere.
             follow_redirects=False,
         )

@@ -112,6 +112,21 @@ def test_unknown_reference_names_the_culprit(template: dict[str, Any]) -> None:
         resolver(template).resolve({"Fn::ImportValue": "x"})
 
 
+def test_ref_to_a_functions_alias_is_the_alias_arn() -> None:
+    document = {
+        "Resources": {"Fn": {"Type": "AWS::Serverless::Function", "Properties": {"AutoPublishAlias": "live"}}}
+    }
+    context = Context(
+        parameters={}, attributes={"Fn": {"Arn": "arn:aws:lambda:us-east-1:123456789012:function:f"}}
+    )
+    assert (
+        Resolver(document, context).resolve({"Ref": "Fn.Alias"}) == f"{context.attributes['Fn']['Arn']}:live"
+    )
+    without_alias = {"Resources": {"Fn": {"Type": "AWS::Serverless::Function", "Properties": {}}}}
+    with pytest.raises(TemplateError, match=r"Fn\.Alias"):
+        Resolver(without_alias, context).resolve({"Ref": "Fn.Alias"})
+
+
 def test_stack_id_carries_the_stack_uuid(template: dict[str, Any]) -> None:
     context = Context(parameters={}, stack_name="s", stack_uuid="1234abcd-0000-0000-0000-000000000000")
     stack_id = Resolver(template, context).resolve(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import ssl
 from collections.abc import Mapping
 
 import httpx
@@ -35,6 +36,8 @@ def paynow_client(
     settings: PayNowFunctionSettings,
     transport: httpx.BaseTransport | None = None,
     retry: RetryPolicy | None = None,
+    *,
+    verify: ssl.SSLContext | bool = True,
 ) -> PayNowClient:
     return PayNowClient(
         store_id=settings.paynow_store_id,
@@ -42,6 +45,7 @@ def paynow_client(
         base_url=settings.paynow_api_url,
         transport=transport,
         retry=retry,
+        verify=verify,
     )
 
 

@@ -1,4 +1,5 @@
-"""AuthorizerFunction's wiring: settings parsed at init; the caller keys read (and cached) by the adapter."""
+"""AuthorizerFunction's wiring: settings parsed and the Secrets Manager provider built at init; the
+caller keys read (and cached) through it; provider and cache replaced after a SnapStart restore."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 from customers.adapters.caller_keys import load_caller_keys
 from customers.authorizer.check import caller_for, simple_response
 from customers.authorizer.settings import AuthorizerSettings
+from customers.bootstrap import snapstart
 
 logger = Logger(child=True)
 metrics = Metrics()
@@ -39,6 +41,12 @@ class AuthorizerFunction:
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self.settings = AuthorizerSettings.from_environment(environ)
+        snapstart.warm_secrets_provider()
+        snapstart.install(self)
+
+    def after_restore(self) -> None:
+        """SnapStart restore hook: the caller keys cached in the snapshot are read again."""
+        snapstart.refresh_process_state()
 
     def handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         return authorize(APIGatewayAuthorizerEventV2(event), self.settings)

@@ -1,9 +1,9 @@
-"""ImportFunction's wiring: settings parsed at init, the import service built once, on first use."""
+"""ImportFunction's wiring: settings parsed and the import service built at init, so no request pays
+for it (no SnapStart: its ephemeral storage is above SnapStart's limit)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cached_property
 from typing import Any
 
 from aws_lambda_powertools import Metrics
@@ -14,6 +14,7 @@ from customers.adapters.import_events import ImportEventPublisher
 from customers.adapters.import_invoker import LambdaContinuer
 from customers.adapters.paynow_client import paynow_client
 from customers.adapters.s3_import import S3ObjectSource, S3ReportStore
+from customers.bootstrap import snapstart
 from customers.bootstrap.aws_clients import aws_client
 from customers.common.deadline import Deadline
 from customers.importer.service import ImportService
@@ -48,10 +49,8 @@ class ImporterFunction:
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self.settings = ImporterSettings.from_environment(environ)
-
-    @cached_property
-    def service(self) -> ImportService:
-        return build_import_service(self.settings)
+        snapstart.warm_secrets_provider()
+        self.service = build_import_service(self.settings)
 
     def handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         """Import every object the event names; the summaries (so far) are the result."""

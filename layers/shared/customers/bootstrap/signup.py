@@ -1,9 +1,9 @@
-"""SignupFunction's wiring: settings parsed at init, the signup service built once, on first use."""
+"""SignupFunction's wiring: settings parsed and the signup service built at init (so no request pays
+for it, and a SnapStart snapshot holds it), built again after a SnapStart restore."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cached_property
 from typing import Any
 
 import httpx
@@ -14,6 +14,7 @@ from customers.adapters.dynamo_state import DynamoClientRateLimiter, DynamoNonce
 from customers.adapters.paynow_client import paynow_client
 from customers.adapters.steam_openid import HttpSteamAuthenticator
 from customers.api.resolver import http_resolver
+from customers.bootstrap import snapstart
 from customers.bootstrap.aws_clients import aws_client
 from customers.bootstrap.provisioning import build_provisioner
 from customers.common.ports import CustomersApi
@@ -31,8 +32,12 @@ def build_signup_service(
     steam_transport: httpx.BaseTransport | None = None,
 ) -> SignupService:
     """``api``/``*_transport`` replace the network (tests, benchmarks); production passes none."""
-    api = api if api is not None else paynow_client(settings, paynow_transport)
-    steam_http = httpx.Client(transport=steam_transport, headers={"User-Agent": "paynow-customers-signup"})
+    # One TLS context for both HTTP clients: loading the CA bundle is most of a client's cost.
+    tls = httpx.create_ssl_context()
+    api = api if api is not None else paynow_client(settings, paynow_transport, verify=tls)
+    steam_http = httpx.Client(
+        transport=steam_transport, verify=tls, headers={"User-Agent": "paynow-customers-signup"}
+    )
     dynamodb = aws_client("dynamodb")
     verifier = SteamAssertionVerifier(
         op_endpoint=settings.steam_openid_url,
@@ -52,7 +57,7 @@ def build_signup_service(
         else None
     )
     return SignupService(
-        provisioner=build_provisioner(settings, api, via="signup"),
+        provisioner=build_provisioner(settings, api, via="signup", dynamodb=dynamodb),
         steam=verifier,
         minecraft_policy=settings.minecraft_signup,
         limiter=limiter,
@@ -72,10 +77,14 @@ class SignupFunction:
         )
         self.app.include_router(routes.router)
         self.app.dependency_overrides[routes.signup_service] = lambda: self.service
+        snapstart.warm_secrets_provider()
+        self.service = build_signup_service(self.settings)
+        snapstart.install(self)
 
-    @cached_property
-    def service(self) -> SignupService:
-        return build_signup_service(self.settings)
+    def after_restore(self) -> None:
+        """SnapStart restore hook: nothing built at init is shared with the other restored sandboxes."""
+        snapstart.refresh_process_state()
+        self.service = build_signup_service(self.settings)
 
     def handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         return self.app.resolve(event, context)

@@ -1,9 +1,9 @@
-"""TrustedFunction's wiring: settings parsed at init, the trusted service built once, on first use."""
+"""TrustedFunction's wiring: settings parsed and the trusted service built at init (so no request pays
+for it, and a SnapStart snapshot holds it), built again after a SnapStart restore."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cached_property
 from typing import Any
 
 import httpx
@@ -11,6 +11,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from customers.adapters.paynow_client import paynow_client
 from customers.api.resolver import http_resolver, provided
+from customers.bootstrap import snapstart
 from customers.bootstrap.provisioning import build_provisioner
 from customers.common.ports import CustomersApi
 from customers.trusted import routes
@@ -41,10 +42,14 @@ class TrustedFunction:
         self.app = http_resolver()
         self.app.include_router(routes.router)
         self.app.dependency_overrides[routes.trusted_service] = lambda: self.service
+        snapstart.warm_secrets_provider()
+        self.service = build_trusted_service(self.settings)
+        snapstart.install(self)
 
-    @cached_property
-    def service(self) -> TrustedService:
-        return build_trusted_service(self.settings)
+    def after_restore(self) -> None:
+        """SnapStart restore hook: nothing built at init is shared with the other restored sandboxes."""
+        snapstart.refresh_process_state()
+        self.service = build_trusted_service(self.settings)
 
     def handle(self, event: Any, context: Any) -> Any:
         """HTTP API events go to the resolver; anything else is a direct invocation."""

@@ -20,6 +20,23 @@ class EnvSettings(BaseModel):
         return cls.model_validate(dict(os.environ if environ is None else environ))
 
 
+class TracingSettings(EnvSettings):
+    """Whether Powertools' Tracer would trace: in Lambda (not SAM local) and not disabled by
+    ``POWERTOOLS_TRACE_DISABLED`` (the template sets it unless ``Tracing`` is ``Active``). Mirrors
+    Powertools' own, private, ``Tracer._is_tracer_disabled``."""
+
+    trace_disabled: str = Field(default="false", alias="POWERTOOLS_TRACE_DISABLED")
+    lambda_task_root: str = Field(default="", alias="LAMBDA_TASK_ROOT")
+    sam_local: str = Field(default="", alias="AWS_SAM_LOCAL")
+
+    @property
+    def enabled(self) -> bool:
+        # Powertools' strtobool truthy set; common/ imports no Powertools (layering contract).
+        if self.trace_disabled.strip().lower() in {"1", "y", "yes", "t", "true", "on"}:
+            return False
+        return bool(self.lambda_task_root) and not self.sam_local
+
+
 class PayNowFunctionSettings(EnvSettings):
     """The configuration contract of every function that calls PayNow."""
 
