@@ -1,9 +1,8 @@
-"""WebhookFunction's wiring: settings parsed at init, the receiver built once, on first use."""
+"""WebhookFunction's wiring: settings parsed and the receiver built at init, as in every function."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cached_property
 from typing import Any
 
 from aws_lambda_powertools.event_handler.api_gateway import APIGatewayHttpResolver
@@ -50,10 +49,7 @@ class WebhookFunction:
         self.app.exception_handler(Exception)(routes.answer)
         self.app.not_found(routes.answer)
         self.app.dependency_overrides[routes.webhook_receiver] = lambda: self.receiver
-
-    @cached_property
-    def receiver(self) -> WebhookReceiver:
-        return build_receiver(self.settings)
+        self.receiver = build_receiver(self.settings)
 
     def handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         return self.app.resolve(event, context)

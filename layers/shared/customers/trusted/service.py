@@ -138,6 +138,7 @@ class TrustedService:
         self.provisioner.events.tokens_revoked(detail)
         return customer_id
 
+
 def _not_applied(request: ResolveRequest, created: bool) -> list[Literal["name", "metadata"]]:
     if created:
         return []
