@@ -38,6 +38,7 @@ FUNCTION_OUTPUTS = {
     "trusted": "TrustedFunctionName",
     "authorizer": "AuthorizerFunctionName",
     "importer": "ImportFunctionName",
+    "webhooks": "WebhookFunctionName",
 }
 OPENID_NS = "http://specs.openid.net/auth/2.0"
 IDENTIFIER_SELECT = "http://specs.openid.net/auth/2.0/identifier_select"

@@ -55,12 +55,17 @@ def invalid_name(stack: Stack, result: Any) -> None:
     ]
 
 
-def signed_up(platform: str, name: str) -> Outcome:
+def signed_up(platform: str, name: str | None) -> Outcome:
+    """The minimal view signup answers with: id, display name, platform, created, token."""
+
     def check(stack: Stack, result: Any) -> None:
         body = http(200)(result)
+        assert set(body) == {"customer", "platform", "created", "token"}
         assert body["token"]
-        assert body["customer"]["profile"]["platform"] == platform
-        assert body["customer"]["profile"]["name"] == name or body["customer"]["steam_id"] == name
+        assert body["platform"] == platform
+        assert body["customer"]["id"]
+        if name is not None:
+            assert body["customer"]["display_name"] == name
 
     return check
 
@@ -71,6 +76,11 @@ def not_found(stack: Stack, result: Any) -> None:
     else:
         assert result["error"]["status"] == 404
         assert result["error"]["code"] == "customer_not_found"
+
+
+def stale_webhook(stack: Stack, result: Any) -> None:
+    """A real signed delivery from 2023, with a secret the stack does not hold: refused, never 5xx."""
+    assert http(401)(result)["code"] in {"stale", "bad_signature"}
 
 
 def resolved(stack: Stack, result: Any) -> None:
@@ -87,15 +97,16 @@ OUTCOMES: dict[str, Outcome] = {
     "importer/eventbridge-object-created.json": imported,
     "importer/s3-put.json": imported,
     "signup/signup_invalid_body.json": invalid_name,
-    "signup/signup_minecraft_bedrock.json": signed_up("minecraft", "Steve Bedrock"),
-    "signup/signup_minecraft_java.json": signed_up("minecraft", "Notch"),
-    "signup/signup_steam.json": signed_up("steam", "76561197960287930"),
+    "signup/signup_minecraft_bedrock.json": signed_up("minecraft_bedrock", "Steve Bedrock"),
+    "signup/signup_minecraft_java.json": signed_up("minecraft_java", "Notch"),
+    "signup/signup_steam.json": signed_up("steam", None),
     "trusted/create_token.json": not_found,
     "trusted/direct_create_token.json": not_found,
     "trusted/direct_invalidate_tokens.json": not_found,
     "trusted/direct_resolve.json": resolved,
     "trusted/invalidate_tokens.json": not_found,
     "trusted/resolve.json": resolved,
+    "webhooks/paynow_chargeback.json": stale_webhook,
 }
 FILES = events.files()
 NAMES = [f"{p.parent.name}/{p.name}" for p in FILES]
@@ -164,6 +175,11 @@ def test_the_steam_event_is_regenerated_on_demand_and_works_once(
     assert event["headers"]["origin"] == target.allowed_origins[0]
     error, result = events.invoke(target, written, event)
     assert not error
-    assert http(200)(result)["customer"]["steam_id"] == "76561197960400002"
+    signed_in = http(200)(result)
+    assert signed_in["platform"] == "steam"
+    _, resolved = stack.invoke(
+        "TrustedFunction", {"action": "resolve", "identifier": {"steam_id": "76561197960400002"}}
+    )
+    assert resolved["customer"]["id"] == signed_in["customer"]["id"]
     _, replayed = events.invoke(target, written, event)
     assert http(401)(replayed)["code"] == "invalid_steam_assertion"

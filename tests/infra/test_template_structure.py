@@ -468,6 +468,7 @@ def test_outputs_name_what_an_operator_needs(template: dict[str, Any]) -> None:
         "SignupFunctionName",
         "TrustedFunctionName",
         "AuthorizerFunctionName",
+        "WebhookFunctionName",
         "ImportFunctionName",
     }
 

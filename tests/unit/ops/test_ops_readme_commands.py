@@ -17,7 +17,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[3]
 README = (REPO / "README.md").read_text(encoding="utf-8")
-MAKE_TARGETS = sorted(set(re.findall(r"\bmake ([a-z][a-z0-9-]*)", README)))
+MAKE_TARGETS = sorted(set(re.findall(r"(?:`|^\s*)make ([a-z][a-z0-9-]*)", README, flags=re.MULTILINE)))
 MODULES = sorted(set(re.findall(r"python -m ([a-z_][a-z0-9_.]*)", README)))
 # Modules that take no options: running them does their job (this one rewrites openapi/http-api.json,
 # which tests/integration keeps in sync), so only their importability is checked.
