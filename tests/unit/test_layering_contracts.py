@@ -88,3 +88,35 @@ def test_a_forbidden_import_breaks_its_contract(
     assert result.returncode == 1, result.stdout + result.stderr
     broken = result.stdout.split("Broken contracts", 1)[1]
     assert contract in broken
+
+
+def _longest_chain(imports: dict[str, set[str]]) -> list[str]:
+    """The longest chain of modules each importing the next (the graph is acyclic)."""
+    memo: dict[str, list[str]] = {}
+
+    def chain(module: str) -> list[str]:
+        if module not in memo:
+            below = [chain(d) for d in sorted(imports.get(module, ()))]
+            memo[module] = [module, *max(below, key=len, default=[])]
+        return memo[module]
+
+    return max((chain(m) for m in imports), key=len, default=[])
+
+
+def _importer_graph() -> dict[str, set[str]]:
+    import grimp
+
+    # Typing-only imports are not executed, so they add no level at run time.
+    graph = grimp.build_graph("customers", cache_dir=None, exclude_type_checking_imports=True)
+    inside = {m for m in graph.modules if m.startswith("customers.importer")}
+    return {m: graph.find_modules_directly_imported_by(m) & inside for m in inside}
+
+
+def test_longest_chain_finds_the_deepest_path() -> None:
+    imports = {"a": {"b", "c"}, "b": {"d"}, "c": set(), "d": {"e"}, "e": set()}
+    assert _longest_chain(imports) == ["a", "b", "d", "e"]
+
+
+def test_the_importer_is_at_most_five_import_levels_deep() -> None:
+    chain = _longest_chain(_importer_graph())
+    assert len(chain) <= 5, " -> ".join(chain)

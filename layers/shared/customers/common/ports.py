@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from paynow.models import Customer, CustomerUpsert, LookupKey, Payment
@@ -67,3 +67,20 @@ class CustomerEventPublisher(Protocol):
     def customer_created(self, customer: Customer, *, via: str, identity_kind: str) -> None: ...
 
     def tokens_revoked(self, detail: dict[str, Any]) -> None: ...
+
+
+@runtime_checkable
+class CustomerListing(Protocol):
+    """Listing customers in id order (``paynow.client.PayNowClient`` has it): the importer's
+    reconciliation walks the customers an ambiguous call may have created instead of looking each
+    row up."""
+
+    def list_customers(
+        self,
+        limit: int = 25,
+        *,
+        after: str | None = None,
+        before: str | None = None,
+        asc: bool = False,
+        deadline: Deadline | None = None,
+    ) -> list[Customer]: ...

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, runtime_checkable
-
-from customers.importer.model.state import ImportState
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 if TYPE_CHECKING:
-    from paynow.models import Customer
-
-    from customers.common.deadline import Deadline
+    from customers.importer.model.state import ImportState
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,19 +100,3 @@ class Continuer(Protocol):
 
 class EventPublisher(Protocol):
     def publish(self, detail_type: str, detail: Mapping[str, Any]) -> None: ...
-
-
-@runtime_checkable
-class CustomerListing(Protocol):
-    """Listing customers in id order (``paynow.client.PayNowClient`` has it): reconciliation walks the
-    customers an ambiguous call may have created instead of looking each row up."""
-
-    def list_customers(
-        self,
-        limit: int = 25,
-        *,
-        after: str | None = None,
-        before: str | None = None,
-        asc: bool = False,
-        deadline: Deadline | None = None,
-    ) -> list[Customer]: ...

@@ -31,14 +31,13 @@ from paynow.errors import (
 from paynow.models import Customer, CustomerUpsert, LookupKey
 
 from customers.common.deadline import Deadline
-from customers.common.ports import CustomersApi
+from customers.common.ports import CustomerListing, CustomersApi
 from customers.importer.config import ExistingMode
 from customers.importer.model.counts import Counts
 from customers.importer.model.rejection import RejectCode, Rejection
 from customers.importer.model.results import Outcome
 from customers.importer.model.valid_row import IDENTITY_PREFIX, ValidRow
 from customers.importer.pacing import Pacer
-from customers.importer.ports import CustomerListing
 
 # One PayNow call may not use the whole invocation: past this, back off at the engine level.
 CALL_BUDGET_SECONDS = 30.0

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from customers.common.deadline import Deadline
-from customers.common.ports import CustomersApi
+from customers.common.ports import CustomerListing, CustomersApi
 from customers.importer.config import ExistingMode, ImportConfig
 from customers.importer.engine import RESULTS_PARTS, ImportEngine, RunOutcome
 from customers.importer.model.counts import Counts
@@ -23,7 +23,6 @@ from customers.importer.ports import (
     BusyError,
     CheckpointStore,
     Continuer,
-    CustomerListing,
     EventPublisher,
     ObjectSource,
     ObjectVersion,
