@@ -306,17 +306,23 @@ def test_duplicate_delivery_while_the_holder_is_alive_returns_without_importing(
         import_id=import_id, bucket=BUCKET, key="incoming/busy.csv", started_at="2026-11-25T00:00:00+00:00"
     )
     store.acquire(held, owner="holder", lease_seconds=30)
-    renewed = threading.Timer(
-        0.3,
-        lambda: store.save(
-            held.model_copy(update={"counts": Counts(total=7)}), owner="holder", lease_seconds=30
-        ),
-    )
-    renewed.start()
-    service = import_stack.service()
-    service._config.busy_poll_seconds = 0.1
-    summary = import_stack.run("incoming/busy.csv", service)
-    renewed.join()
+    done = threading.Event()
+
+    def heartbeat() -> None:
+        # A live holder renews its lease at every checkpoint; keep renewing until the duplicate gives
+        # up, so the test does not depend on when the duplicate first looks.
+        while not done.wait(0.1):
+            store.save(held.model_copy(update={"counts": Counts(total=7)}), owner="holder", lease_seconds=30)
+
+    holder = threading.Thread(target=heartbeat)
+    holder.start()
+    try:
+        service = import_stack.service()
+        service._config.busy_poll_seconds = 0.1
+        summary = import_stack.run("incoming/busy.csv", service)
+    finally:
+        done.set()
+        holder.join()
     assert summary.status is ImportStatus.RUNNING
     assert summary.counts.total == 7
     assert import_stack.emu.inspect.requests == []
