@@ -1,4 +1,4 @@
-"""`python -m ops`: deploy, secrets, smoke, events (with PYTHONPATH=local; see README "Deploy")."""
+"""`python -m ops`: deploy, secrets, smoke, events, openapi (with PYTHONPATH=local; see README "Deploy")."""
 
 from __future__ import annotations
 
@@ -82,6 +82,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     m.add_argument("--skip-minecraft", action="store_true", help="skip the Minecraft signup")
     m.add_argument("--import-timeout", type=float, default=180.0, help="seconds to wait for the report")
 
+    o = commands.add_parser("openapi", help="regenerate openapi/http-api.json from the routes")
+    o.add_argument("--check", action="store_true", help="only check it is current (exit 1 if stale)")
+
     e = commands.add_parser("events", help="render or invoke the sample events in events/")
     actions = e.add_subparsers(dest="action", required=True)
     actions.add_parser("list", help="the event files and the function each one is for")
@@ -160,31 +163,43 @@ def _events(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _deploy(args: argparse.Namespace) -> int:
+    extra = args.sam_args[1:] if args.sam_args[:1] == ["--"] else args.sam_args
+    return deploy.run(
+        args.sam,
+        samconfig=args.samconfig,
+        config_env=args.config_env,
+        guided=args.guided,
+        build=not args.no_build,
+        extra=extra,
+    )
+
+
+def _smoke(args: argparse.Namespace) -> int:
+    options = smoke.SmokeOptions(
+        caller_key=args.caller_key,
+        caller=args.caller,
+        minecraft_name=args.minecraft_name,
+        skip_minecraft=args.skip_minecraft,
+        import_timeout_s=args.import_timeout,
+    )
+    return smoke.run(_target(args), options)
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    # Imported here: it composes the layer's routes, so it alone needs layers/shared on the path.
+    from ops import openapi
+
+    return openapi.run(check=args.check)
+
+
+COMMANDS = {"deploy": _deploy, "secrets": _secrets, "smoke": _smoke, "openapi": _openapi, "events": _events}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        if args.command == "deploy":
-            extra = args.sam_args[1:] if args.sam_args[:1] == ["--"] else args.sam_args
-            return deploy.run(
-                args.sam,
-                samconfig=args.samconfig,
-                config_env=args.config_env,
-                guided=args.guided,
-                build=not args.no_build,
-                extra=extra,
-            )
-        if args.command == "secrets":
-            return _secrets(args)
-        if args.command == "smoke":
-            options = smoke.SmokeOptions(
-                caller_key=args.caller_key,
-                caller=args.caller,
-                minecraft_name=args.minecraft_name,
-                skip_minecraft=args.skip_minecraft,
-                import_timeout_s=args.import_timeout,
-            )
-            return smoke.run(_target(args), options)
-        return _events(args)
+        return COMMANDS[args.command](args)
     except USER_ERRORS as exc:
         print(f"{args.command}: {exc}", file=sys.stderr)
         return 2

@@ -3,17 +3,43 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
-from customers.bootstrap.openapi import schema_json
+from ops.openapi import run, schema_json
 
 CHECKED_IN = Path(__file__).resolve().parents[3] / "openapi" / "http-api.json"
 
 
 def test_checked_in_schema_is_in_sync() -> None:
     assert CHECKED_IN.read_text(encoding="utf-8") == schema_json(), (
-        "openapi/http-api.json is stale: run `PYTHONPATH=layers/shared .venv/bin/python -m customers.bootstrap.openapi`"  # noqa: E501
+        "openapi/http-api.json is stale: run `PYTHONPATH=local:layers/shared .venv/bin/python -m ops openapi`"
     )
+
+
+def test_check_reports_a_stale_document_and_writing_makes_it_current(tmp_path: Path) -> None:
+    target = tmp_path / "http-api.json"
+    target.write_text("{}\n", encoding="utf-8")
+    assert run(check=True, target=target) == 1
+    assert run(check=False, target=target) == 0
+    assert run(check=True, target=target) == 0
+    assert target.read_text(encoding="utf-8") == schema_json()
+
+
+def test_readme_check_command_passes_on_the_checked_in_document() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "ops", "openapi", "--check"],
+        cwd=CHECKED_IN.parents[1],
+        env={**os.environ, "PYTHONPATH": "local:layers/shared"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "is current" in completed.stdout
 
 
 def test_schema_describes_every_route_and_its_security() -> None:
