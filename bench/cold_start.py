@@ -248,6 +248,15 @@ def function_environment(logical_id: str, names: Mapping[str, Any]) -> dict[str,
     globals_ = template["Globals"]["Function"]
     own = template["Resources"][logical_id]["Properties"]
     variables = {**globals_["Environment"]["Variables"], **own.get("Environment", {}).get("Variables", {})}
+    # A parameter the bench does not set takes its default, as a deploy that leaves it out would.
+    defaults = {
+        name: parameter["Default"].split(",")
+        if parameter["Type"] == "CommaDelimitedList"
+        else parameter["Default"]
+        for name, parameter in template["Parameters"].items()
+        if "Default" in parameter
+    }
+    names = {**defaults, **names}
     env = {key: str(_resolve(value, names)) for key, value in variables.items()}
     env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(own.get("MemorySize", globals_["MemorySize"]))
     env["BENCH_TIMEOUT_S"] = str(own.get("Timeout", globals_["Timeout"]))
