@@ -1,6 +1,7 @@
 """Cold start of every function as Lambda runs it: import time and first request, on Python 3.13.
 
     .venv/bin/python bench/cold_start.py [--runs 7] [--tracing PassThrough|Active|both]
+        [--compare OTHER_BUILD_DIR [--compare-label before]]
 
 What Lambda runs is staged in a temporary directory, then made read-only:
 - /opt/python: the layer exactly as `make build` left it under .aws-sam/build (bytecode included or
@@ -15,7 +16,9 @@ PYTHONDONTWRITEBYTECODE because root ignores file modes; the bench checks that n
 The first request of each sandbox runs in-process against the PayNow emulator and moto's server on
 loopback; so does a second one, for comparison. Rounds interleave the cases, round 0 only warms the
 page cache and the emulator; medians over the other rounds, ratios per round against
-`import boto3, httpx` measured in the same round.
+`import boto3, httpx` measured in the same round. `--compare` stages a second `sam build` output
+(e.g. of another commit) and measures its functions in the same rounds, for a before/after table from
+one machine state; both run with this checkout's template.yaml environment.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -248,6 +251,15 @@ def function_environment(logical_id: str, names: Mapping[str, Any]) -> dict[str,
     globals_ = template["Globals"]["Function"]
     own = template["Resources"][logical_id]["Properties"]
     variables = {**globals_["Environment"]["Variables"], **own.get("Environment", {}).get("Variables", {})}
+    # A parameter the bench does not set takes its default, as a deploy that leaves it out would.
+    defaults = {
+        name: parameter["Default"].split(",")
+        if parameter["Type"] == "CommaDelimitedList"
+        else parameter["Default"]
+        for name, parameter in template["Parameters"].items()
+        if "Default" in parameter
+    }
+    names = {**defaults, **names}
     env = {key: str(_resolve(value, names)) for key, value in variables.items()}
     env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(own.get("MemorySize", globals_["MemorySize"]))
     env["BENCH_TIMEOUT_S"] = str(own.get("Timeout", globals_["Timeout"]))
@@ -421,24 +433,41 @@ def lambda_environment(function: str, services_: Services, tracing: str) -> dict
     return env
 
 
-def measure(python: str, sandbox: Sandbox, tracing: str, runs: int) -> dict[str, dict[str, list[Any]]]:
-    samples: dict[str, dict[str, list[Any]]] = {}
-    with services(tracing) as svc:
-        cases: list[tuple[str, dict[str, str], list[str], Path | None, Function | None]] = [
-            ("import boto3, httpx", lambda_environment("baseline", svc, tracing), ["baseline"], None, None)
-        ]
+Case = tuple[str, Sandbox, dict[str, str], list[str], Path | None, Function | None]
+
+
+def _cases(svc: Services, sandboxes: Mapping[str, Sandbox], tracing: str) -> list[Case]:
+    """``import boto3, httpx`` (from the first sandbox), then every function of every sandbox,
+    labelled with the sandbox's suffix."""
+    reference = next(iter(sandboxes.values()))
+    baseline_env = lambda_environment("baseline", svc, tracing)
+    cases: list[Case] = [("import boto3, httpx", reference, baseline_env, ["baseline"], None, None)]
+    for suffix, sandbox in sandboxes.items():
         for function in FUNCTIONS:
             env = {
                 **lambda_environment(function.logical_id, svc, tracing),
                 **function_environment(function.logical_id, svc.names),
             }
-            event = str(ROOT / function.event)
-            cases.append(
-                (function.logical_id, env, ["handler", event], sandbox.tasks[function.logical_id], function)
-            )
-        before = sandbox.bytecode_files()
+            args = ["handler", str(ROOT / function.event)]
+            task = sandbox.tasks[function.logical_id]
+            cases.append((function.logical_id + suffix, sandbox, env, args, task, function))
+    return cases
+
+
+def _bytecode(sandboxes: Mapping[str, Sandbox]) -> set[Path]:
+    return {path for sandbox in sandboxes.values() for path in sandbox.bytecode_files()}
+
+
+def measure(
+    python: str, sandboxes: Mapping[str, Sandbox], tracing: str, runs: int
+) -> dict[str, dict[str, list[Any]]]:
+    """``sandboxes``: row label suffix → staged build, all measured in the same rounds."""
+    samples: dict[str, dict[str, list[Any]]] = {}
+    with services(tracing) as svc:
+        cases = _cases(svc, sandboxes, tracing)
+        before = _bytecode(sandboxes)
         for round_number in range(runs + 1):
-            for label, env, args, task, case_function in cases:
+            for label, sandbox, env, args, task, case_function in cases:
                 if case_function is not None and case_function.expect == "import":
                     svc.put_import_file()
                 result = run_case(python, sandbox, env, args, task)
@@ -449,7 +478,7 @@ def measure(python: str, sandbox: Sandbox, tracing: str, runs: int) -> dict[str,
                     for key in ("import_s", "first_s", "second_s"):
                         if key in result:
                             samples.setdefault(label, {}).setdefault(key, []).append(result[key])
-        if sandbox.bytecode_files() != before:
+        if _bytecode(sandboxes) != before:
             raise SystemExit("bytecode was written into the read-only sandbox: the figures are void")
     return samples
 
@@ -457,11 +486,12 @@ def measure(python: str, sandbox: Sandbox, tracing: str, runs: int) -> dict[str,
 def report(samples: dict[str, dict[str, list[Any]]], tracing: str, runs: int) -> None:
     baseline = samples["import boto3, httpx"]["import_s"]
     print(f"\nTracing={tracing}: median of {runs} fresh python3.13 interpreters")
-    print(f"{'':<22}{'cold import':>12}{'ratio':>8}{'1st request':>13}{'2nd request':>13}")
+    width = max(22, *(len(label) + 2 for label in samples))
+    print(f"{'':<{width}}{'cold import':>12}{'ratio':>8}{'1st request':>13}{'2nd request':>13}")
     for label, values in samples.items():
         imports = values["import_s"]
         ratio = statistics.median(i / b for i, b in zip(imports, baseline, strict=True))
-        line = f"{label:<22}{statistics.median(imports) * 1000:>9.0f} ms{ratio:>8.2f}"
+        line = f"{label:<{width}}{statistics.median(imports) * 1000:>9.0f} ms{ratio:>8.2f}"
         if "first_s" in values:
             line += f"{statistics.median(values['first_s']) * 1000:>10.1f} ms"
             line += f"{statistics.median(values['second_s']) * 1000:>10.1f} ms"
@@ -481,10 +511,21 @@ def main() -> None:
     parser.add_argument("--build-dir", type=Path, default=DEFAULT_BUILD, help="a `sam build` output")
     parser.add_argument("--importtime", metavar="FUNCTION", help="show one function's costliest imports")
     parser.add_argument("--top", type=int, default=40, help="rows of --importtime")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="BUILD_DIR",
+        help="another `sam build` output, measured in the same rounds",
+    )
+    parser.add_argument("--compare-label", default="compared", help="how the --compare rows are labelled")
     args = parser.parse_args()
     python = lambda_python()
     CACHE.mkdir(parents=True, exist_ok=True)
-    with staged(python, args.build_dir) as sandbox:
+    with ExitStack() as stack:
+        sandbox = stack.enter_context(staged(python, args.build_dir))
+        sandboxes = {"": sandbox}
+        if args.compare:
+            sandboxes[f" ({args.compare_label})"] = stack.enter_context(staged(python, args.compare))
         print(f"interpreter: {python} ({_python_value(python, 'sys.version.split()[0]')})")
         print(f"layer: {sandbox.layer_pyc} cpython-313 .pyc for {sandbox.layer_py} .py files")
         print(f"native extensions swapped for this machine: {', '.join(sandbox.swapped) or 'none'}")
@@ -497,7 +538,7 @@ def main() -> None:
             return
         for tracing in modes:
             started = time.monotonic()
-            report(measure(python, sandbox, tracing, args.runs), tracing, args.runs)
+            report(measure(python, sandboxes, tracing, args.runs), tracing, args.runs)
             print(f"({time.monotonic() - started:.0f} s)")
         load = os.getloadavg()
         print(f"load average at end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")

@@ -8,9 +8,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
-    APIGatewayAuthorizerEventV2,
-)
 
 from customers.adapters.caller_keys import load_caller_keys
 from customers.authorizer.check import caller_for, simple_response
@@ -21,15 +18,25 @@ logger = Logger(child=True)
 metrics = Metrics()
 
 
-def authorize(event: APIGatewayAuthorizerEventV2, settings: AuthorizerSettings) -> dict[str, Any]:
+def authorization_header(event: Mapping[str, Any]) -> str | None:
+    """The Authorization header of a payload-2.0 authorizer event, whatever its letter case.
+
+    Read from the plain event rather than Powertools' ``APIGatewayAuthorizerEventV2``: importing
+    that class imports all of Powertools' event data classes, about a tenth of `import boto3,
+    httpx` on every cold start."""
+    headers = event.get("headers") or {}
+    return next((value for name, value in headers.items() if name.lower() == "authorization"), None)
+
+
+def authorize(event: Mapping[str, Any], settings: AuthorizerSettings) -> dict[str, Any]:
     """The authorizer's decision. An unreadable secret raises (API Gateway answers 500 and caches
     nothing) instead of denying, so a Secrets Manager hiccup is not cached as a refusal."""
     callers = load_caller_keys(settings.caller_keys_secret, max_age=settings.caller_keys_max_age)
-    caller = caller_for(event.headers.get("authorization"), callers)
+    caller = caller_for(authorization_header(event), callers)
     metrics.add_metric(name="CallerAuthorized" if caller else "CallerRefused", unit=MetricUnit.Count, value=1)
     logger.info(
         "authorization decided",
-        extra={"caller": caller, "route": event.route_key, "authorized": bool(caller)},
+        extra={"caller": caller, "route": event.get("routeKey"), "authorized": bool(caller)},
     )
     return simple_response(caller)
 
@@ -49,4 +56,4 @@ class AuthorizerFunction:
         snapstart.refresh_process_state()
 
     def handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return authorize(APIGatewayAuthorizerEventV2(event), self.settings)
+        return authorize(event, self.settings)
