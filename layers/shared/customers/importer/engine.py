@@ -24,6 +24,7 @@ from customers.common.deadline import Deadline
 from customers.importer.config import ImportConfig
 from customers.importer.model.counts import Counts
 from customers.importer.model.rejection import RejectCode, Rejection, reject_rows
+from customers.importer.model.report_csv import ReportEncoding, ReportFormat
 from customers.importer.model.results import Outcome, ResultLine, result_rows
 from customers.importer.model.state import ImportState
 from customers.importer.model.valid_row import ValidRow
@@ -35,6 +36,7 @@ from customers.importer.reading.csvreader import (
     RecordReader,
     name_problem,
     read_header,
+    sample_is_utf8,
 )
 from customers.importer.reading.rows import RowValidator
 from customers.importer.reading.seen import SeenIdentities
@@ -72,6 +74,7 @@ class Segment:
     valid: list[ValidRow]
     rejections: list[Rejection]
     counts: Counts
+    report_replaced_rows: int = 0
 
 
 @dataclass
@@ -105,7 +108,7 @@ class ImportEngine:
         self._owner = owner
         self._options = options
         self._size = 0
-        self._delimiter = ","
+        self._report = ReportFormat()
         self._header: list[str] = []
         self._id_columns: list[int | None] = [None, None, None]
 
@@ -123,12 +126,14 @@ class ImportEngine:
             try:
                 with self._source.open(version, 0) as stream:
                     header = read_header(stream)
+                    windows_1252 = header.windows_1252 or not sample_is_utf8(stream)
                 columns = map_header(header.fields)
             except (CsvFileError, HeaderError) as exc:
                 state.error = str(exc)
                 return RunOutcome.REJECTED
             state.header = header.fields
             state.delimiter = header.delimiter
+            state.report_encoding = ReportEncoding.of_upload(bom=header.bom, windows_1252=windows_1252)
             state.data_offset = state.offset = header.end.offset
             state.data_line = state.line = header.end.line
             state.unknown_columns = shown_columns(columns.unknown)
@@ -136,7 +141,7 @@ class ImportEngine:
         else:
             columns = map_header(state.header)
         validator = RowValidator(columns)
-        self._delimiter = state.delimiter or ","
+        self._report = report_format(state)
         self._header = state.header or []
         self._id_columns = [columns.fields.get(c) for c in IDENTIFIER_COLUMNS]
         with SeenIdentities(self._options.temp_dir) as seen:
@@ -293,15 +298,12 @@ class ImportEngine:
                 outcomes = result.outcomes
         if segment.rejections:
             segment.rejections.sort(key=lambda r: r.line)
-            self._reports.put_part(
-                report_prefix, segment.seq, reject_rows(segment.rejections, self._delimiter)
-            )
-        self._reports.put_part(
-            report_prefix,
-            segment.seq,
-            result_rows(self._result_lines(segment, outcomes), self._delimiter),
-            part_set=RESULTS_PARTS,
-        )
+            rejected = reject_rows(segment.rejections, self._report)
+            segment.report_replaced_rows += rejected.replaced_rows
+            self._reports.put_part(report_prefix, segment.seq, rejected.data)
+        results = result_rows(self._result_lines(segment, outcomes), self._report)
+        segment.report_replaced_rows += results.replaced_rows
+        self._reports.put_part(report_prefix, segment.seq, results.data, part_set=RESULTS_PARTS)
         # Only counts travel further: the rows are done with.
         segment.valid = []
         segment.rejections = []
@@ -438,6 +440,7 @@ class ImportEngine:
         while state.next_seq in run.done:
             segment = run.done.pop(state.next_seq)
             state.counts.add(segment.counts)
+            state.report_replaced_rows += segment.report_replaced_rows
             state.offset, state.line = segment.end.offset, segment.end.line
             state.next_seq += 1
             advanced = True
@@ -466,6 +469,11 @@ class ImportEngine:
     def _save(self, run: _Run) -> None:
         self._checkpoints.save(run.state, owner=self._owner, lease_seconds=self._options.lease_seconds)
         run.last_save = time.monotonic()
+
+
+def report_format(state: ImportState) -> ReportFormat:
+    """How this import's reports are written (fixed on its first hop)."""
+    return ReportFormat(state.delimiter or ",", state.report_encoding or ReportEncoding.UTF8_BOM)
 
 
 def _too_large(line: int, size: int) -> Rejection:

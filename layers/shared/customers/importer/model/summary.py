@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field, field_serializer
 
 from customers.importer.model.counts import Counts
+from customers.importer.model.report_csv import ReportEncoding
 from customers.importer.model.state import ImportStatus
 
 
@@ -36,6 +37,8 @@ class Summary(BaseModel):
     unknown_columns: list[str] = Field(default_factory=list)
     delimiter: str | None = None
     encoding: str | None = None
+    report_encoding: ReportEncoding | None = None  # the upload's, which results.csv and rejected.csv use
+    report_note: str | None = None  # set when a report character had no equivalent in that encoding
     error: str | None = None
     hops: int = 0  # invocations this import has taken so far (large files continue in new ones)
     started_at: str
