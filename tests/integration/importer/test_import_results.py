@@ -7,8 +7,8 @@ import io
 import json
 
 import pytest
-from customers.importer.config import ExistingMode
 from customers.common.deadline import Deadline
+from customers.importer.config import ExistingMode
 from customers.importer.model.report_csv import ReportEncoding
 from customers.importer.model.state import ImportStatus
 from customers.importer.model.summary import Summary
@@ -211,3 +211,29 @@ def test_reports_keep_the_uploads_encoding_across_hops(
         assert summary.report_note.startswith("1 report row held characters windows-1252 cannot represent")
     else:
         assert summary.report_note is None
+
+
+def test_a_duplicate_far_from_its_first_row_and_in_a_later_invocation_says_what_it_differed_in(
+    import_stack: ImportStack,
+) -> None:
+    rows = [[steam(i), f"N{i}", "gold", "x"] for i in range(1, 1001)]
+    rows[900] = [steam(1), "Annie", "gold", "ignored column differs"]  # line 902, repeats line 2
+    rows[950] = [f" {steam(2)} ", "N2 ", "gold", "y"]  # line 952: same imported data as line 3
+    rows[990] = [steam(3), "N3", "silver", "x"]  # line 992
+    header = ["steam_id", "name", "metadata.tier", "notes"]
+    import_stack.put("incoming/far.csv", csv_text(header, rows))
+    # One segment per invocation: the repeats are read by a later invocation than their first rows.
+    service = import_stack.service(hop_reserve_seconds=60.0)
+    summary = import_stack.run("incoming/far.csv", service, seconds=30.0)
+    while import_stack.continuer.payloads:
+        (request,) = parse_event(import_stack.continuer.payloads.pop())
+        summary = service.handle(request, deadline=Deadline.after(30.0), owner=f"hop-{summary.hops}")
+    assert summary.hops > 3
+    reasons = {r[0]: r[2] for r in import_stack.report(summary)[1:]}
+    assert reasons == {
+        "902": "duplicate of line 2, which is the one imported; this row differed in name and was not "
+        "imported",
+        "952": "duplicate of line 3, which is the one imported (same data)",
+        "992": "duplicate of line 4, which is the one imported; this row differed in metadata.tier and was "
+        "not imported",
+    }

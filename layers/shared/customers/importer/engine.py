@@ -39,7 +39,7 @@ from customers.importer.reading.csvreader import (
     sample_is_utf8,
 )
 from customers.importer.reading.rows import RowValidator
-from customers.importer.reading.seen import SeenIdentities
+from customers.importer.reading.seen import FirstUse, SeenIdentities
 from customers.importer.sending import ChunkSender, DeadlineReachedError
 
 logger = logging.getLogger(__name__)
@@ -111,6 +111,7 @@ class ImportEngine:
         self._report = ReportFormat()
         self._header: list[str] = []
         self._id_columns: list[int | None] = [None, None, None]
+        self._compared: list[int] = []
 
     def run(
         self, version: ObjectVersion, state: ImportState, report_prefix: str, deadline: Deadline
@@ -141,6 +142,7 @@ class ImportEngine:
         else:
             columns = map_header(state.header)
         validator = RowValidator(columns)
+        self._compared = validator.compared
         self._report = report_format(state)
         self._header = state.header or []
         self._id_columns = [columns.fields.get(c) for c in IDENTIFIER_COLUMNS]
@@ -220,37 +222,34 @@ class ImportEngine:
         self._drop_duplicates(segment, seen.claim(valid))
         return segment
 
-    def _drop_duplicates(self, segment: Segment, firsts: list[int | None]) -> None:
-        if not any(firsts):  # lines start at 1: the usual segment without repeats, checked in C
+    def _drop_duplicates(self, segment: Segment, firsts: list[FirstUse | None]) -> None:
+        if not any(firsts):  # the usual segment without repeats, checked in C
             return
         unique: list[ValidRow] = []
-        kept = {row.line: row for row in segment.valid}
         for row, first in zip(segment.valid, firsts, strict=True):
             if first is None:
                 unique.append(row)
             else:
                 segment.counts.duplicates_in_file += 1
                 segment.rejections.append(
-                    Rejection(
-                        row.line, RejectCode.DUPLICATE, self._duplicate_reason(row, first, kept), row.values
-                    )
+                    Rejection(row.line, RejectCode.DUPLICATE, self._duplicate_reason(row, first), row.values)
                 )
         segment.valid = unique
 
-    def _duplicate_reason(self, row: ValidRow, first: int, kept: dict[int, ValidRow]) -> str:
-        """Which line won and, when that line is still at hand (same segment), what this row differs in."""
-        reason = f"duplicate of line {first}, which is the one imported"
-        winner = kept.get(first)
-        if winner is None:
-            return reason + "; this row's data was not imported"
+    def _duplicate_reason(self, row: ValidRow, first: FirstUse) -> str:
+        """Which line won and which imported columns this row differs in, wherever that line is."""
+        reason = f"duplicate of line {first.line}, which is the one imported"
         differing = [
             self._header[i][:40] if i < len(self._header) else f"column {i + 1}"
-            for i, (a, b) in enumerate(zip(winner.values, row.values, strict=False))
-            if a.strip() != b.strip()
+            for i, a, b in zip(self._compared, first.fingerprint, row.fingerprint, strict=True)
+            if a != b
         ]
         if not differing:
             return reason + " (same data)"
-        return reason + "; this row differed in " + ", ".join(differing[:10]) + " and was not imported"
+        shown = ", ".join(differing[:10]) + (
+            f" and {len(differing) - 10} more" if len(differing) > 10 else ""
+        )
+        return reason + "; this row differed in " + shown + " and was not imported"
 
     def _result_lines(self, segment: Segment, outcomes: dict[int, tuple[Outcome, str]]) -> list[ResultLine]:
         """One line per record of the segment, in file order."""

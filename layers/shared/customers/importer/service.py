@@ -14,8 +14,8 @@ from customers.importer.config import ExistingMode, ImportConfig
 from customers.importer.engine import RESULTS_PARTS, ImportEngine, RunOutcome, report_format
 from customers.importer.model.counts import Counts
 from customers.importer.model.rejection import reject_header
-from customers.importer.model.request import ImportRequest
 from customers.importer.model.report_csv import REPLACEMENT
+from customers.importer.model.request import ImportRequest
 from customers.importer.model.results import results_header
 from customers.importer.model.state import ImportState, ImportStatus
 from customers.importer.model.summary import Progress, Summary, message_for
