@@ -6,6 +6,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any, Literal
 
 import pytest
 from devstack.__main__ import options_from, parse_args
@@ -85,11 +86,11 @@ def test_a_summary_rewritten_after_the_listing_waits_for_the_reports_written_bef
     listing = aws.s3.get_paginator
 
     class FinishesWhileListed:
-        def __init__(self, name: str) -> None:
+        def __init__(self, name: Literal["list_objects_v2"]) -> None:
             self._paginator = listing(name)
 
-        def paginate(self, **kwargs: object) -> list[dict[str, object]]:
-            pages = list(self._paginator.paginate(**kwargs))
+        def paginate(self, *, Bucket: str, Prefix: str) -> list[Any]:
+            pages = list(self._paginator.paginate(Bucket=Bucket, Prefix=Prefix))
             # The import finishes right after the listing: its CSVs, then the final summary.
             aws.s3.put_object(Bucket=bucket, Key="reports/a/rejected.csv", Body=b"line\r\n")
             aws.s3.put_object(Bucket=bucket, Key="reports/a/summary.json", Body=b'{"status": "completed"}')
