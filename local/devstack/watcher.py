@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from devstack.logs import Console
 from devstack.resources import Aws
 
@@ -209,7 +211,17 @@ class ReportMirror:
                     continue
                 target.parent.mkdir(parents=True, exist_ok=True)
                 partial = target.with_name(target.name + ".part")
-                self.aws.s3.download_file(self.bucket, key, str(partial))
+                try:
+                    # Only the listed version: a report folder is written in order (CSVs, then the
+                    # final summary.json), so a summary.json rewritten since the listing would arrive
+                    # without the CSVs written just before it. The next pass lists them all.
+                    body = self.aws.s3.get_object(Bucket=self.bucket, Key=key, IfMatch=etag)["Body"]
+                except ClientError as exc:
+                    if exc.response.get("Error", {}).get("Code") != "PreconditionFailed":
+                        raise
+                    continue
+                with body, partial.open("wb") as out:
+                    shutil.copyfileobj(body, out)
                 partial.replace(target)
                 self._etags[key] = etag
                 self.console.line(f"report s3://{self.bucket}/{key} -> {target}")

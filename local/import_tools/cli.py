@@ -20,6 +20,7 @@ from typing import Any
 from customers.adapters.paynow_client import client_from_environment
 from customers.common.deadline import Deadline
 from customers.importer.config import ExistingMode, ImportConfig
+from customers.importer.model.report_csv import ReportEncoding
 from customers.importer.model.state import ImportState, ImportStatus
 from customers.importer.model.summary import Summary
 from customers.importer.service import ImportService
@@ -119,8 +120,10 @@ def _print(summary: Summary, out: Any) -> None:
         and (counts.rejected or counts.duplicates_in_file)
     ):
         print(f"\nrejected rows (first {SHOWN_REJECTIONS}; all in {summary.rejected_report}):", file=out)
-        with Path(summary.rejected_report).open(encoding="utf-8-sig", newline="") as handle:
-            for index, row in enumerate(csv.reader(handle)):
+        # The report is in the upload's delimiter and encoding (a BOM, if any, is read as part of row 0).
+        encoding = ReportEncoding(summary.report_encoding or ReportEncoding.UTF8_BOM)
+        with Path(summary.rejected_report).open(encoding=encoding.codec, newline="") as handle:
+            for index, row in enumerate(csv.reader(handle, delimiter=summary.delimiter or ",")):
                 if index > SHOWN_REJECTIONS:
                     break
                 if index:

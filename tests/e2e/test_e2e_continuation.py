@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from devstack_e2e import Stack, start_stack, stop_stack, wait_ready
+from devstack_e2e import Stack, start_stack, stop_stack, wait_for, wait_ready
 
 ROWS = 3000
 FIRST_STEAM_ID = 76561197960900000
@@ -37,5 +37,10 @@ def test_a_file_too_long_for_one_invocation_continues_in_the_next(slow_stack: St
     assert summary["status"] == "completed", summary
     assert summary["counts"]["created"] == ROWS
     assert summary["hops"] >= 2
-    assert "lambda invoke (Event)" in slow_stack.log.read_text()
+    # The stack logs an asynchronous invocation when it returns, which is after the summary is written.
+    wait_for(
+        lambda: True if "lambda invoke (Event)" in slow_stack.log.read_text() else None,
+        30,
+        "the continuation's asynchronous invocation in the stack's log",
+    )
     assert slow_stack.emulator("/_emulator/customers")["count"] == ROWS

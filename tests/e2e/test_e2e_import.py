@@ -123,6 +123,11 @@ def test_a_paused_writer_that_renames_into_the_folder_imports_every_row(stack: S
     summary = stack.wait_summary("paused.csv")
     assert summary["status"] == "completed", summary
     assert (summary["counts"]["total"], summary["counts"]["created"]) == (200, 200)
+    # The temporary name never reached the bucket, so it got no import (and no rejected report) of its own.
+    listed = stack.aws("s3").list_objects_v2(
+        Bucket=stack.info["bucket"], Prefix=stack.info["incoming_prefix"]
+    )
+    assert not [o["Key"] for o in listed.get("Contents", []) if o["Key"].endswith(".part")]
 
 
 def test_a_running_summary_is_written_while_a_large_import_runs(stack: Stack) -> None:

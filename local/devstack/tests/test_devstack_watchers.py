@@ -6,6 +6,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any, Literal
 
 import pytest
 from devstack.__main__ import options_from, parse_args
@@ -75,6 +76,33 @@ def test_reports_are_mirrored_and_refreshed(
     mirror.sync()
     assert json.loads((tmp_path / "a" / "summary.json").read_text()) == {"status": "completed"}
     assert not (tmp_path / "not-a-report.csv").exists()
+
+
+def test_a_summary_rewritten_after_the_listing_waits_for_the_reports_written_before_it(
+    tmp_path: Path, aws: Aws, bucket: str, console: CapturedConsole, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mirror = ReportMirror(aws, bucket=bucket, prefix="reports/", folder=tmp_path, console=console)
+    aws.s3.put_object(Bucket=bucket, Key="reports/a/summary.json", Body=b'{"status": "running"}')
+    listing = aws.s3.get_paginator
+
+    class FinishesWhileListed:
+        def __init__(self, name: Literal["list_objects_v2"]) -> None:
+            self._paginator = listing(name)
+
+        def paginate(self, *, Bucket: str, Prefix: str) -> list[Any]:
+            pages = list(self._paginator.paginate(Bucket=Bucket, Prefix=Prefix))
+            # The import finishes right after the listing: its CSVs, then the final summary.
+            aws.s3.put_object(Bucket=bucket, Key="reports/a/rejected.csv", Body=b"line\r\n")
+            aws.s3.put_object(Bucket=bucket, Key="reports/a/summary.json", Body=b'{"status": "completed"}')
+            return pages
+
+    monkeypatch.setattr(aws.s3, "get_paginator", FinishesWhileListed)
+    mirror.sync()
+    assert not (tmp_path / "a" / "summary.json").exists()
+    monkeypatch.undo()
+    mirror.sync()
+    assert json.loads((tmp_path / "a" / "summary.json").read_text()) == {"status": "completed"}
+    assert (tmp_path / "a" / "rejected.csv").read_bytes() == b"line\r\n"
 
 
 def test_s3_notifications_carry_version_and_sequencer(aws: Aws, bucket: str) -> None:

@@ -83,3 +83,20 @@ def test_the_readme_command_validates_from_the_repository_root(tmp_path: Path) -
     )
     assert done.returncode == 1, done.stderr
     assert '"valid": 2' in done.stdout
+
+
+def test_validate_writes_and_prints_reports_in_the_uploads_delimiter_and_encoding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "excel.csv"
+    rows = [[steam(1), "Zoë"], ["7.65612E+16", "Léa"]]
+    path.write_bytes(csv_text(["steam_id", "name"], rows, delimiter=";").encode("cp1252"))
+    code = cli.main(["validate", str(path), "--report-dir", str(tmp_path / "out"), "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert '"report_encoding": "windows-1252"' in out
+    assert "line 3: steam_id: invalid SteamID64 '7.65612E+16'" in out
+    (report,) = (tmp_path / "out").rglob("rejected.csv")
+    rows_read = list(csv.reader(report.open(encoding="cp1252", newline=""), delimiter=";"))
+    assert rows_read[1][0] == "3"
+    assert rows_read[1][-1] == "Léa"

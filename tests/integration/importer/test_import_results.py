@@ -7,8 +7,12 @@ import io
 import json
 
 import pytest
+from customers.common.deadline import Deadline
 from customers.importer.config import ExistingMode
+from customers.importer.model.report_csv import ReportEncoding
+from customers.importer.model.state import ImportStatus
 from customers.importer.model.summary import Summary
+from customers.importer.triggers import parse_event
 from paynow.models import CustomerUpsert
 
 from tests.support.import_memory import csv_text, steam
@@ -16,10 +20,13 @@ from tests.support.import_stack import BUCKET, ImportStack
 
 
 def _csv(stack: ImportStack, uri: str | None, delimiter: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(_body(stack, uri).decode("utf-8-sig")), delimiter=delimiter))
+
+
+def _body(stack: ImportStack, uri: str | None) -> bytes:
     assert uri is not None
-    body = stack.s3.get_object(Bucket=BUCKET, Key=uri.removeprefix(f"s3://{BUCKET}/"))["Body"].read()
-    assert body.startswith(b"\xef\xbb\xbf")
-    return list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=delimiter))
+    body: bytes = stack.s3.get_object(Bucket=BUCKET, Key=uri.removeprefix(f"s3://{BUCKET}/"))["Body"].read()
+    return body
 
 
 def _results(stack: ImportStack, summary: Summary, delimiter: str = ",") -> list[list[str]]:
@@ -159,3 +166,74 @@ def test_a_duplicate_row_says_which_line_won_and_what_it_differed_in(import_stac
         "duplicate of line 2, which is the one imported; this row differed in name and was not imported"
     )
     assert reasons["5"] == "duplicate of line 3, which is the one imported (same data)"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix", "codec"),
+    [
+        (ReportEncoding.UTF8_BOM, b"\xef\xbb\xbf", "utf-8"),
+        (ReportEncoding.UTF8, b"", "utf-8"),
+        (ReportEncoding.WINDOWS_1252, b"", "cp1252"),
+    ],
+)
+def test_reports_keep_the_uploads_encoding_across_hops(
+    import_stack: ImportStack, encoding: ReportEncoding, prefix: bytes, codec: str
+) -> None:
+    """Excel opens a report as it opened the upload: same BOM (or none), same encoding, every part."""
+    rows = [[steam(i), "Zoë"] if i % 250 else ["bad-id", "Zoë"] for i in range(1, 1001)]
+    body = prefix + csv_text(["steam_id", "name"], rows, delimiter=";").encode(codec)
+    # Only a mixed Windows-1252 file can hold a character that encoding lacks: a UTF-8 line.
+    body += "bad-id;李\n".encode()
+    import_stack.put("incoming/accents.csv", body)
+    # Each invocation starts with less time left than the reserve: it sends one segment and hands over.
+    service = import_stack.service(hop_reserve_seconds=60.0)
+    summary = import_stack.run("incoming/accents.csv", service, seconds=30.0)
+    while import_stack.continuer.payloads:
+        (request,) = parse_event(import_stack.continuer.payloads.pop())
+        summary = service.handle(request, deadline=Deadline.after(30.0), owner=f"hop-{summary.hops}")
+    assert (summary.status, summary.hops) == (ImportStatus.COMPLETED, 5)
+    assert summary.report_encoding is encoding
+    for uri, lines in ((summary.rejected_report, 6), (summary.results_report, 1002)):
+        data = _body(import_stack, uri)
+        assert data.startswith(b"\xef\xbb\xbf") == bool(prefix)
+        assert data.count(b"\xef\xbb\xbf") == len(prefix) // 3
+        report = list(csv.reader(io.StringIO(data.decode(codec).lstrip("\ufeff")), delimiter=";"))
+        assert len(report) == lines
+    rejected = list(
+        csv.reader(
+            io.StringIO(_body(import_stack, summary.rejected_report).decode(codec).lstrip("\ufeff")),
+            delimiter=";",
+        )
+    )
+    assert [r[4] for r in rejected[1:]] == ["Zoë"] * 4 + ["李" if codec == "utf-8" else "?"]
+    if encoding is ReportEncoding.WINDOWS_1252:
+        assert summary.report_note is not None
+        assert summary.report_note.startswith("1 report row held characters windows-1252 cannot represent")
+    else:
+        assert summary.report_note is None
+
+
+def test_a_duplicate_far_from_its_first_row_and_in_a_later_invocation_says_what_it_differed_in(
+    import_stack: ImportStack,
+) -> None:
+    rows = [[steam(i), f"N{i}", "gold", "x"] for i in range(1, 1001)]
+    rows[900] = [steam(1), "Annie", "gold", "ignored column differs"]  # line 902, repeats line 2
+    rows[950] = [f" {steam(2)} ", "N2 ", "gold", "y"]  # line 952: same imported data as line 3
+    rows[990] = [steam(3), "N3", "silver", "x"]  # line 992
+    header = ["steam_id", "name", "metadata.tier", "notes"]
+    import_stack.put("incoming/far.csv", csv_text(header, rows))
+    # One segment per invocation: the repeats are read by a later invocation than their first rows.
+    service = import_stack.service(hop_reserve_seconds=60.0)
+    summary = import_stack.run("incoming/far.csv", service, seconds=30.0)
+    while import_stack.continuer.payloads:
+        (request,) = parse_event(import_stack.continuer.payloads.pop())
+        summary = service.handle(request, deadline=Deadline.after(30.0), owner=f"hop-{summary.hops}")
+    assert summary.hops > 3
+    reasons = {r[0]: r[2] for r in import_stack.report(summary)[1:]}
+    assert reasons == {
+        "902": "duplicate of line 2, which is the one imported; this row differed in name and was not "
+        "imported",
+        "952": "duplicate of line 3, which is the one imported (same data)",
+        "992": "duplicate of line 4, which is the one imported; this row differed in metadata.tier and was "
+        "not imported",
+    }

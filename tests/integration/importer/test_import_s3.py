@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from customers.common.deadline import Deadline
 from customers.importer.config import ExistingMode
-from customers.importer.model.state import ImportStatus
+from customers.importer.model.state import ImportState, ImportStatus
+from customers.importer.ports import CheckpointStore
 from customers.importer.triggers import parse_event
 from paynow.models import CustomerUpsert
 
@@ -208,27 +209,40 @@ def test_completed_event_carries_the_summary(import_stack: ImportStack) -> None:
     assert import_stack.summary_object(summary) == event["detail"]
 
 
+class DiesReserving:
+    """The checkpoint store of an invocation that is killed as it reserves segment ``seq``."""
+
+    def __init__(self, store: CheckpointStore, *, seq: int) -> None:
+        self._store = store
+        self._seq = seq
+
+    def acquire(
+        self, state: ImportState, *, owner: str, lease_seconds: float, reopen_failed: bool = False
+    ) -> ImportState:
+        return self._store.acquire(
+            state, owner=owner, lease_seconds=lease_seconds, reopen_failed=reopen_failed
+        )
+
+    def save(self, state: ImportState, *, owner: str, lease_seconds: float) -> None:
+        if state.reserved_seq > self._seq:
+            raise SystemExit("invocation killed")
+        self._store.save(state, owner=owner, lease_seconds=lease_seconds)
+
+
 def test_crash_between_chunks_resumes_without_creating_twice(import_stack: ImportStack) -> None:
     rows = [[steam(i), f"n{i}"] for i in range(1, 2001)]
     rows[1500] = ["garbage", "x"]
     rows[1700] = [steam(3), "dup of line 4"]
     import_stack.put("incoming/crash.csv", csv_text(["steam_id", "name"], rows))
-    checkpoints = 0
-
-    def die_after_three(state: object) -> None:
-        nonlocal checkpoints
-        checkpoints += 1
-        if checkpoints == 3:
-            raise SystemExit("invocation killed")
-
     with pytest.raises(SystemExit):
         import_stack.run(
             "incoming/crash.csv",
-            # Two in flight (and one read ahead): at the third checkpoint at most 6 of the 10 segments
-            # are done, however slow the machine, so the crash always lands mid-import.
+            # Killed as it reserves segment 6 (segments are reserved 2 x concurrency + 2 at a time): at
+            # least 4 of segments 0-5 are done by then and none after 5 is sent, however slow the machine
+            # or whichever segments finish first, so the crash always lands mid-import.
             concurrency=2,
             lease_seconds=1.0,
-            on_checkpoint=die_after_three,
+            wrap_checkpoints=lambda store: DiesReserving(store, seq=6),
         )
     created_before = import_stack.emu.inspect.count()
     assert 0 < created_before < 1998

@@ -7,8 +7,11 @@ from customers.importer.reading.csvreader import (
     Position,
     RecordReader,
     read_header,
+    sample_is_utf8,
     sniff_delimiter,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 
 
 def _stream(data: bytes) -> io.BufferedReader:
@@ -187,3 +190,35 @@ def test_sniff_delimiter(line: str, delimiter: str) -> None:
 def test_cr_only_line_endings_are_refused_with_advice() -> None:
     with pytest.raises(CsvFileError, match="CR-only"):
         read_header(_stream(b"steam_id,name\r76561198000000001,Ann\r"))
+
+
+@given(st.text(max_size=200), st.integers(1, 64))
+def test_utf8_text_cut_anywhere_by_the_sample_is_utf8(text: str, sample: int) -> None:
+    data = text.encode("utf-8", errors="surrogatepass")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(csvreader, "ENCODING_SAMPLE_BYTES", sample)
+        assert sample_is_utf8(_stream(data)) is (_valid_utf8(data))
+
+
+def _valid_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@given(
+    st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=40),
+    st.sampled_from("éüñßÀ€"),
+    st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=40),
+)
+def test_windows_1252_accents_within_the_sample_are_not_utf8(before: str, accent: str, after: str) -> None:
+    data = f"{before}{accent}{after}\n".encode("cp1252")
+    assert not sample_is_utf8(_stream(data))
+    assert sample_is_utf8(_stream(data.replace(accent.encode("cp1252"), accent.encode("utf-8"))))
+
+
+def test_the_header_line_itself_can_show_windows_1252() -> None:
+    assert read_header(_stream("steam_id,prénom\n1,A\n".encode("cp1252"))).windows_1252
+    assert not read_header(_stream("steam_id,prénom\n1,A\n".encode())).windows_1252

@@ -3,7 +3,8 @@ import io
 
 import pytest
 from customers.importer.model.counts import Counts
-from customers.importer.model.rejection import RejectCode, Rejection, neutralise, reject_header, reject_rows
+from customers.importer.model.rejection import RejectCode, Rejection, reject_header, reject_rows
+from customers.importer.model.report_csv import ReportFormat, neutralise
 
 
 @pytest.mark.parametrize(
@@ -25,8 +26,12 @@ def test_neutralise(value: str, expected: str) -> None:
 
 
 def test_rejected_rows_csv_is_neutralised_and_round_trips() -> None:
-    data = reject_header(["steam_id", "=evil header"]) + reject_rows(
-        [Rejection(3, RejectCode.INVALID_NAME, 'bad, "quoted"', ["=1+1", "multi\nline"])]
+    report = ReportFormat()
+    data = (
+        reject_header(["steam_id", "=evil header"], report).data
+        + reject_rows(
+            [Rejection(3, RejectCode.INVALID_NAME, 'bad, "quoted"', ["=1+1", "multi\nline"])], report
+        ).data
     )
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))

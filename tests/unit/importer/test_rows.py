@@ -3,6 +3,8 @@ from customers.importer.model.rejection import RejectCode, Rejection
 from customers.importer.model.valid_row import ValidRow
 from customers.importer.reading.columns import map_header
 from customers.importer.reading.rows import RowValidator
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 HEADER = ["steam_id", "uuid", "xuid", "name", "platform", "metadata.tier"]
 STEAM = "76561198000000001"
@@ -73,3 +75,28 @@ def test_metadata_key_and_count_limits() -> None:
 def test_short_rows_are_padded_and_trailing_empty_cells_ignored() -> None:
     assert isinstance(_validate([STEAM]), ValidRow)
     assert isinstance(_validate([STEAM, "", "", "", "", "", "", ""]), ValidRow)
+
+
+_cell = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@given(name=_cell, tier=_cell, note=_cell, other_note=_cell, pad=st.sampled_from(["", " ", "  "]))
+def test_a_fingerprint_covers_the_imported_cells_only_ignoring_surrounding_blanks(
+    name: str, tier: str, note: str, other_note: str, pad: str
+) -> None:
+    validator = RowValidator(map_header(["notes", "steam_id", "name", "metadata.tier"]))
+    first = validator.fingerprint([note, STEAM, name, tier])
+    assert validator.fingerprint([other_note, pad + STEAM, name.strip() + pad, pad + tier.strip()]) == first
+
+
+@given(column=st.integers(0, 2), old=_cell, new=_cell)
+def test_a_changed_imported_cell_changes_its_own_place_in_the_fingerprint(
+    column: int, old: str, new: str
+) -> None:
+    assume(hash(old.strip()) & 0xFFFFFF != hash(new.strip()) & 0xFFFFFF)
+    validator = RowValidator(map_header(["steam_id", "name", "metadata.tier"]))
+    before = [STEAM, "Ann", "gold"]
+    after = list(before)
+    before[column], after[column] = old, new
+    a, b = validator.fingerprint(before), validator.fingerprint(after)
+    assert [i for i in range(3) if a[i] != b[i]] == [column]

@@ -24,6 +24,7 @@ from customers.common.deadline import Deadline
 from customers.importer.config import ImportConfig
 from customers.importer.model.counts import Counts
 from customers.importer.model.rejection import RejectCode, Rejection, reject_rows
+from customers.importer.model.report_csv import ReportEncoding, ReportFormat
 from customers.importer.model.results import Outcome, ResultLine, result_rows
 from customers.importer.model.state import ImportState
 from customers.importer.model.valid_row import ValidRow
@@ -35,9 +36,10 @@ from customers.importer.reading.csvreader import (
     RecordReader,
     name_problem,
     read_header,
+    sample_is_utf8,
 )
 from customers.importer.reading.rows import RowValidator
-from customers.importer.reading.seen import SeenIdentities
+from customers.importer.reading.seen import FirstUse, SeenIdentities
 from customers.importer.sending import ChunkSender, DeadlineReachedError
 
 logger = logging.getLogger(__name__)
@@ -72,6 +74,7 @@ class Segment:
     valid: list[ValidRow]
     rejections: list[Rejection]
     counts: Counts
+    report_replaced_rows: int = 0
 
 
 @dataclass
@@ -105,9 +108,10 @@ class ImportEngine:
         self._owner = owner
         self._options = options
         self._size = 0
-        self._delimiter = ","
+        self._report = ReportFormat()
         self._header: list[str] = []
         self._id_columns: list[int | None] = [None, None, None]
+        self._compared: list[int] = []
 
     def run(
         self, version: ObjectVersion, state: ImportState, report_prefix: str, deadline: Deadline
@@ -123,12 +127,14 @@ class ImportEngine:
             try:
                 with self._source.open(version, 0) as stream:
                     header = read_header(stream)
+                    windows_1252 = header.windows_1252 or not sample_is_utf8(stream)
                 columns = map_header(header.fields)
             except (CsvFileError, HeaderError) as exc:
                 state.error = str(exc)
                 return RunOutcome.REJECTED
             state.header = header.fields
             state.delimiter = header.delimiter
+            state.report_encoding = ReportEncoding.of_upload(bom=header.bom, windows_1252=windows_1252)
             state.data_offset = state.offset = header.end.offset
             state.data_line = state.line = header.end.line
             state.unknown_columns = shown_columns(columns.unknown)
@@ -136,7 +142,8 @@ class ImportEngine:
         else:
             columns = map_header(state.header)
         validator = RowValidator(columns)
-        self._delimiter = state.delimiter or ","
+        self._compared = validator.compared
+        self._report = report_format(state)
         self._header = state.header or []
         self._id_columns = [columns.fields.get(c) for c in IDENTIFIER_COLUMNS]
         with SeenIdentities(self._options.temp_dir) as seen:
@@ -215,37 +222,34 @@ class ImportEngine:
         self._drop_duplicates(segment, seen.claim(valid))
         return segment
 
-    def _drop_duplicates(self, segment: Segment, firsts: list[int | None]) -> None:
-        if not any(firsts):  # lines start at 1: the usual segment without repeats, checked in C
+    def _drop_duplicates(self, segment: Segment, firsts: list[FirstUse | None]) -> None:
+        if not any(firsts):  # the usual segment without repeats, checked in C
             return
         unique: list[ValidRow] = []
-        kept = {row.line: row for row in segment.valid}
         for row, first in zip(segment.valid, firsts, strict=True):
             if first is None:
                 unique.append(row)
             else:
                 segment.counts.duplicates_in_file += 1
                 segment.rejections.append(
-                    Rejection(
-                        row.line, RejectCode.DUPLICATE, self._duplicate_reason(row, first, kept), row.values
-                    )
+                    Rejection(row.line, RejectCode.DUPLICATE, self._duplicate_reason(row, first), row.values)
                 )
         segment.valid = unique
 
-    def _duplicate_reason(self, row: ValidRow, first: int, kept: dict[int, ValidRow]) -> str:
-        """Which line won and, when that line is still at hand (same segment), what this row differs in."""
-        reason = f"duplicate of line {first}, which is the one imported"
-        winner = kept.get(first)
-        if winner is None:
-            return reason + "; this row's data was not imported"
+    def _duplicate_reason(self, row: ValidRow, first: FirstUse) -> str:
+        """Which line won and which imported columns this row differs in, wherever that line is."""
+        reason = f"duplicate of line {first.line}, which is the one imported"
         differing = [
             self._header[i][:40] if i < len(self._header) else f"column {i + 1}"
-            for i, (a, b) in enumerate(zip(winner.values, row.values, strict=False))
-            if a.strip() != b.strip()
+            for i, a, b in zip(self._compared, first.fingerprint, row.fingerprint, strict=True)
+            if a != b
         ]
         if not differing:
             return reason + " (same data)"
-        return reason + "; this row differed in " + ", ".join(differing[:10]) + " and was not imported"
+        shown = ", ".join(differing[:10]) + (
+            f" and {len(differing) - 10} more" if len(differing) > 10 else ""
+        )
+        return reason + "; this row differed in " + shown + " and was not imported"
 
     def _result_lines(self, segment: Segment, outcomes: dict[int, tuple[Outcome, str]]) -> list[ResultLine]:
         """One line per record of the segment, in file order."""
@@ -293,15 +297,12 @@ class ImportEngine:
                 outcomes = result.outcomes
         if segment.rejections:
             segment.rejections.sort(key=lambda r: r.line)
-            self._reports.put_part(
-                report_prefix, segment.seq, reject_rows(segment.rejections, self._delimiter)
-            )
-        self._reports.put_part(
-            report_prefix,
-            segment.seq,
-            result_rows(self._result_lines(segment, outcomes), self._delimiter),
-            part_set=RESULTS_PARTS,
-        )
+            rejected = reject_rows(segment.rejections, self._report)
+            segment.report_replaced_rows += rejected.replaced_rows
+            self._reports.put_part(report_prefix, segment.seq, rejected.data)
+        results = result_rows(self._result_lines(segment, outcomes), self._report)
+        segment.report_replaced_rows += results.replaced_rows
+        self._reports.put_part(report_prefix, segment.seq, results.data, part_set=RESULTS_PARTS)
         # Only counts travel further: the rows are done with.
         segment.valid = []
         segment.rejections = []
@@ -438,6 +439,7 @@ class ImportEngine:
         while state.next_seq in run.done:
             segment = run.done.pop(state.next_seq)
             state.counts.add(segment.counts)
+            state.report_replaced_rows += segment.report_replaced_rows
             state.offset, state.line = segment.end.offset, segment.end.line
             state.next_seq += 1
             advanced = True
@@ -466,6 +468,11 @@ class ImportEngine:
     def _save(self, run: _Run) -> None:
         self._checkpoints.save(run.state, owner=self._owner, lease_seconds=self._options.lease_seconds)
         run.last_save = time.monotonic()
+
+
+def report_format(state: ImportState) -> ReportFormat:
+    """How this import's reports are written (fixed on its first hop)."""
+    return ReportFormat(state.delimiter or ",", state.report_encoding or ReportEncoding.UTF8_BOM)
 
 
 def _too_large(line: int, size: int) -> Rejection:

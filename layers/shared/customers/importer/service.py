@@ -11,9 +11,10 @@ from typing import Any, Protocol
 from customers.common.deadline import Deadline
 from customers.common.ports import CustomerListing, CustomersApi
 from customers.importer.config import ExistingMode, ImportConfig
-from customers.importer.engine import RESULTS_PARTS, ImportEngine, RunOutcome
+from customers.importer.engine import RESULTS_PARTS, ImportEngine, RunOutcome, report_format
 from customers.importer.model.counts import Counts
 from customers.importer.model.rejection import reject_header
+from customers.importer.model.report_csv import REPLACEMENT
 from customers.importer.model.request import ImportRequest
 from customers.importer.model.results import results_header
 from customers.importer.model.state import ImportState, ImportStatus
@@ -222,10 +223,12 @@ class ImportService:
             # The error travels in the checkpoint item and the event: both have size limits.
             state.error = state.error[:ERROR_CHARS] + "..."
         state.finished_at = datetime.now(UTC).isoformat()
+        report = report_format(state)
+        rejected_header = reject_header(state.header or [], report)
+        state.report_replaced_rows += rejected_header.replaced_rows
         summary = self._summary(state, prefix)
-        delimiter = state.delimiter or ","
-        self._reports.compose(prefix, REJECTED_NAME, reject_header(state.header or [], delimiter))
-        self._reports.compose(prefix, RESULTS_NAME, results_header(delimiter), part_set=RESULTS_PARTS)
+        self._reports.compose(prefix, REJECTED_NAME, rejected_header.data)
+        self._reports.compose(prefix, RESULTS_NAME, results_header(report).data, part_set=RESULTS_PARTS)
         self._reports.put_json(prefix, SUMMARY_NAME, summary.model_dump(mode="json"))
         state.summary = summary.model_dump(mode="json")
         # Record the outcome before publishing it: a failed write (or a crash) before this point
@@ -271,6 +274,8 @@ class ImportService:
             unknown_columns=state.unknown_columns,
             delimiter=state.delimiter,
             encoding=encoding,
+            report_encoding=state.report_encoding,
+            report_note=_report_note(state),
             error=state.error,
             hops=state.hops,
             started_at=state.started_at,
@@ -312,6 +317,16 @@ class ImportService:
             delta = getattr(counts, name) - getattr(before, name)
             metric = "ImportRows" + "".join(part.capitalize() for part in name.split("_"))
             self._metrics.add_metric(name=metric, unit="Count", value=delta)
+
+
+def _report_note(state: ImportState) -> str | None:
+    if not state.report_replaced_rows:
+        return None
+    rows = state.report_replaced_rows
+    return (
+        f"{rows:,} report {'row' if rows == 1 else 'rows'} held characters {state.report_encoding} cannot "
+        f"represent; each is written as '{REPLACEMENT}' (upload the file as CSV UTF-8 to keep them)"
+    )
 
 
 def _parse(text: str) -> datetime:

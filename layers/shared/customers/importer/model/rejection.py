@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-# A cell starting with one of these is evaluated as a formula by Excel/Sheets/LibreOffice.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+from customers.importer.model.report_csv import Encoded, ReportFormat, neutralise
+
 REJECT_COLUMNS = ("line", "reason_code", "reason")
-
-
-def neutralise(value: str) -> str:
-    """Make a cell inert in spreadsheets by prefixing a quote (OWASP CSV injection guidance)."""
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
 
 
 class RejectCode(StrEnum):
@@ -44,26 +37,13 @@ class Rejection:
     values: list[str]
 
 
-def reject_header(original_header: list[str], delimiter: str = ",") -> bytes:
-    # The BOM makes Excel open the file as UTF-8 instead of the local code page.
-    return b"\xef\xbb\xbf" + csv_bytes(
-        [[*REJECT_COLUMNS, *(neutralise(h) for h in original_header)]], delimiter
+def reject_header(original_header: list[str], report: ReportFormat) -> Encoded:
+    return report.header([*REJECT_COLUMNS, *(neutralise(h) for h in original_header)])
+
+
+def reject_rows(rejections: Iterable[Rejection], report: ReportFormat) -> Encoded:
+    """In the upload's conventions, so the fixed file can be uploaded again as it is."""
+    return report.rows(
+        [str(r.line), r.code.value, neutralise(r.reason), *(neutralise(v) for v in r.values)]
+        for r in rejections
     )
-
-
-def reject_rows(rejections: Iterable[Rejection], delimiter: str = ",") -> bytes:
-    """In the upload's delimiter, so the fixed file can be uploaded again as it is."""
-    return csv_bytes(
-        (
-            [str(r.line), r.code.value, neutralise(r.reason), *(neutralise(v) for v in r.values)]
-            for r in rejections
-        ),
-        delimiter,
-    )
-
-
-def csv_bytes(rows: Iterable[list[str]], delimiter: str = ",") -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
-from customers.importer.model.rejection import csv_bytes, neutralise
+from customers.importer.model.report_csv import Encoded, ReportFormat, neutralise
 
 RESULT_COLUMNS = ("line", "outcome", "customer_id", "steam_id", "minecraft_uuid", "xbox_xuid", "reason")
 
@@ -23,16 +23,12 @@ class Outcome(StrEnum):
 ResultLine = tuple[int, Outcome, str, str, str, str, str]
 
 
-def results_header(delimiter: str) -> bytes:
-    # The BOM makes Excel open the file as UTF-8 instead of the local code page.
-    return b"\xef\xbb\xbf" + csv_bytes([list(RESULT_COLUMNS)], delimiter)
+def results_header(report: ReportFormat) -> Encoded:
+    return report.header(list(RESULT_COLUMNS))
 
 
-def result_rows(lines: Iterable[ResultLine], delimiter: str) -> bytes:
-    return csv_bytes(
-        (
-            [str(line), outcome.value, customer, *(neutralise(v) for v in rest)]
-            for line, outcome, customer, *rest in lines
-        ),
-        delimiter,
+def result_rows(lines: Iterable[ResultLine], report: ReportFormat) -> Encoded:
+    return report.rows(
+        [str(line), outcome.value, customer, *(neutralise(v) for v in rest)]
+        for line, outcome, customer, *rest in lines
     )

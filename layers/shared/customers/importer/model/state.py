@@ -7,6 +7,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from customers.importer.model.counts import Counts
+from customers.importer.model.report_csv import ReportEncoding
 
 
 class ImportStatus(StrEnum):
@@ -33,6 +34,9 @@ class ImportState(BaseModel):
     data_offset: int = 0
     data_line: int = 0
     unknown_columns: list[str] = Field(default_factory=list)
+    # The reports' text encoding, the upload's (every part of a report must be in the same one).
+    # None only in imports begun before it was recorded, whose parts were written as UTF-8 with BOM.
+    report_encoding: ReportEncoding | None = None
     # Checkpoint: everything before (offset, line) and every segment before next_seq is fully
     # accounted for in ``counts`` and in the report parts.
     offset: int = 0
@@ -43,6 +47,8 @@ class ImportState(BaseModel):
     reserved_seq: int = 0
     counts: Counts = Field(default_factory=Counts)
     cp1252_lines: int = 0
+    # Report rows with characters the report encoding cannot represent (written as '?').
+    report_replaced_rows: int = 0
     active_seconds: float = 0.0
     error: str | None = None
     finished_at: str | None = None

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field, field_serializer
 
 from customers.importer.model.counts import Counts
+from customers.importer.model.report_csv import ReportEncoding
 from customers.importer.model.state import ImportStatus
 
 
@@ -36,6 +37,8 @@ class Summary(BaseModel):
     unknown_columns: list[str] = Field(default_factory=list)
     delimiter: str | None = None
     encoding: str | None = None
+    report_encoding: ReportEncoding | None = None  # the upload's, which results.csv and rejected.csv use
+    report_note: str | None = None  # set when a report character had no equivalent in that encoding
     error: str | None = None
     hops: int = 0  # invocations this import has taken so far (large files continue in new ones)
     started_at: str
@@ -56,11 +59,16 @@ class Summary(BaseModel):
         return data
 
 
+# The message quotes the error only this far; ``error`` holds all of it.
+MESSAGE_ERROR_CHARS = 200
+
+
 def message_for(summary: Summary) -> str:
     """The summary in one line, for a person."""
     c = summary.counts
+    error = _one_line(summary.error) if summary.error else None
     if summary.status is ImportStatus.REJECTED:
-        return f"file rejected: {summary.error}"
+        return f"file rejected: {error}"
     if summary.dry_run:
         parts = [f"{c.valid:,} rows would be sent"]
     else:
@@ -74,6 +82,11 @@ def message_for(summary: Summary) -> str:
         text += " — see rejected.csv"
     if summary.status is ImportStatus.RUNNING:
         return f"running: {text} so far"
-    if summary.error:
-        text += f" — {'failed' if summary.status is ImportStatus.FAILED else 'note'}: {summary.error}"
+    if error:
+        text += f" — {'failed' if summary.status is ImportStatus.FAILED else 'note'}: {error}"
     return text
+
+
+def _one_line(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= MESSAGE_ERROR_CHARS else flat[:MESSAGE_ERROR_CHARS] + "…"

@@ -52,6 +52,7 @@ class Header:
     delimiter: str
     bom: bool
     end: Position
+    windows_1252: bool = False  # the header line is not UTF-8
 
 
 class _Lines:
@@ -158,8 +159,30 @@ def read_header(stream: BinaryIO) -> Header:
         except csv.Error as exc:
             raise CsvFileError(f"the header line is not valid CSV ({exc})") from None
         _check_header(head)
-        return Header(fields=head, delimiter=delimiter, bom=bom, end=Position(lines.offset, lines.line))
+        return Header(
+            fields=head,
+            delimiter=delimiter,
+            bom=bom,
+            end=Position(lines.offset, lines.line),
+            windows_1252=lines.cp1252_lines > 0,
+        )
     raise CsvFileError("the file is empty (no header line)")
+
+
+# How much of the data the first hop reads to tell a UTF-8 upload from a Windows-1252 one.
+ENCODING_SAMPLE_BYTES = 1 << 20
+
+
+def sample_is_utf8(stream: BinaryIO) -> bool:
+    """Whether the next ``ENCODING_SAMPLE_BYTES`` of the stream are UTF-8 (a character cut by the
+    sample's end counts as UTF-8). Accented Windows-1252 text is practically never valid UTF-8."""
+    sample = stream.read(ENCODING_SAMPLE_BYTES)
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        cut = len(sample) == ENCODING_SAMPLE_BYTES and exc.end == len(sample)
+        return cut and exc.reason == "unexpected end of data"
+    return True
 
 
 def _check_header(head: list[str]) -> None:

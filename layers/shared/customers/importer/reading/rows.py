@@ -25,6 +25,10 @@ METADATA_MAX_KEYS = 50
 METADATA_KEY_MAX = 40
 METADATA_VALUE_MAX = 500
 PLATFORMS = frozenset(p.value for p in MinecraftPlatform)
+# 24 bits per cell: two different cells hash alike once in 16 million, and the seen-identities index
+# stays small. Python's string hash is per process, which is enough: the index is rebuilt by every
+# invocation (``ImportEngine._replay``) and never leaves it.
+FINGERPRINT_MASK = 0xFFFFFF
 
 
 # ASCII digit strings of one length order as text exactly as they do as numbers: the common,
@@ -65,6 +69,8 @@ class RowValidator:
         self._may_exceed_keys = len(self._metadata) > METADATA_MAX_KEYS
         # With short keys and few columns no row can break the key limits: skip the check per row.
         self._check_keys = bool(self._long_keys) or self._may_exceed_keys
+        # The imported columns, in file order: a duplicate is compared with the row it repeats on these.
+        self.compared = sorted([*columns.fields.values(), *columns.metadata])
 
     def _metadata_problem(self, metadata: dict[str, str]) -> str | None:
         """Limits that depend on which metadata cells are filled (checked only when they can fail)."""
@@ -97,7 +103,11 @@ class RowValidator:
             rejection = self._add_metadata(line, fields, body)
         if rejection is not None:
             return rejection
-        return ValidRow(line, fields, tuple(keys), body)
+        return ValidRow(line, fields, tuple(keys), body, self.fingerprint(fields))
+
+    def fingerprint(self, fields: list[str]) -> tuple[int, ...]:
+        """A short hash of each imported cell (surrounding blanks ignored, as validation does)."""
+        return tuple([hash(fields[i].strip()) & FINGERPRINT_MASK for i in self.compared])
 
     def _fit_width(self, line: int, fields: list[str]) -> list[str] | Rejection:
         """The row padded or trimmed to the header's width; extra cells may only be blank."""

@@ -2,7 +2,9 @@
 
 A Python set of a million ids costs ~100 MB; an SQLite B-tree in a temp file costs a bounded page cache.
 Each identity remembers the line that first used it, so a resumed run can drop what a crashed run
-recorded beyond the checkpoint and the report can name the original line of a duplicate.
+recorded beyond the checkpoint and the report can name the original line of a duplicate, and that
+row's fingerprint (a short hash per imported column, see ``RowValidator.fingerprint``), so a duplicate
+anywhere in the file can say which columns it differed in without the first row being kept.
 """
 
 from __future__ import annotations
@@ -13,14 +15,19 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Sequence
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 # The batch travels as one JSON parameter that SQLite unpacks in C (json_each, built in since SQLite
 # 3.38): a fraction of the cost of binding row by row through ``executemany``. One statement is one
 # implicit transaction.
-_INSERT_PAIRS = "INSERT OR IGNORE INTO seen (k, line) SELECT key, value FROM json_each(?)"
-# Keys of consecutive lines: the line is the first one plus the key's index in the array.
-_INSERT_RUN = "INSERT OR IGNORE INTO seen (k, line) SELECT value, ? + key FROM json_each(?)"
+# ``{key: [line, fingerprint]}``.
+_INSERT_PAIRS = (
+    "INSERT OR IGNORE INTO seen (k, line, fp) SELECT key, value ->> 0, value -> 1 FROM json_each(?)"
+)
+# ``[[key, fingerprint], ...]`` of consecutive lines: the line is the first one plus the index.
+_INSERT_RUN = (
+    "INSERT OR IGNORE INTO seen (k, line, fp) SELECT value ->> 0, ? + key, value -> 1 FROM json_each(?)"
+)
 
 
 class Claimant(Protocol):
@@ -31,6 +38,16 @@ class Claimant(Protocol):
 
     @property
     def identity_keys(self) -> Sequence[str]: ...
+
+    @property
+    def fingerprint(self) -> Sequence[int]: ...
+
+
+class FirstUse(NamedTuple):
+    """The earlier row a duplicate repeats: its line and its fingerprint."""
+
+    line: int
+    fingerprint: list[int]
 
 
 class SeenIdentities:
@@ -43,11 +60,13 @@ class SeenIdentities:
         self._db.execute("PRAGMA journal_mode=OFF")
         self._db.execute("PRAGMA synchronous=OFF")
         self._db.execute("PRAGMA cache_size=-2048")  # KiB: a bounded page cache
-        self._db.execute("CREATE TABLE seen (k TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID")
+        self._db.execute(
+            "CREATE TABLE seen (k TEXT PRIMARY KEY, line INTEGER NOT NULL, fp TEXT NOT NULL) WITHOUT ROWID"
+        )
 
-    def claim(self, rows: Sequence[Claimant]) -> list[int | None]:
-        """For each row, in file order: the line that already used one of its identity keys, or None,
-        in which case its keys are recorded as belonging to that row's line."""
+    def claim(self, rows: Sequence[Claimant]) -> list[FirstUse | None]:
+        """For each row, in file order: the first row that already used one of its identity keys, or
+        None, in which case its keys are recorded as belonging to that row."""
         keys = [k for row in rows for k in row.identity_keys]
         if not keys:
             return [None] * len(rows)
@@ -59,9 +78,10 @@ class SeenIdentities:
         if len(keys) == len(rows) and rows[-1].line - first == len(rows) - 1:
             # The usual batch: one identity per row, on consecutive lines. A bare array of keys is
             # the cheapest payload to encode and to unpack.
-            self._db.execute(_INSERT_RUN, (first, json.dumps(keys)))
+            run = [[row.identity_keys[0], row.fingerprint] for row in rows]
+            self._db.execute(_INSERT_RUN, (first, json.dumps(run)))
         else:
-            pairs = [(k, row.line) for row in rows for k in row.identity_keys]
+            pairs = [(k, (row.line, row.fingerprint)) for row in rows for k in row.identity_keys]
             first_use = dict(pairs)
             if len(first_use) < len(pairs):
                 # A key repeats inside the batch: built backwards, each key keeps its first line.
@@ -72,33 +92,39 @@ class SeenIdentities:
             return [None] * len(rows)
         return self._settle(rows, list(dict.fromkeys(keys)))
 
-    def _settle(self, rows: Sequence[Claimant], batch_keys: list[str]) -> list[int | None]:
+    def _settle(self, rows: Sequence[Claimant], batch_keys: list[str]) -> list[FirstUse | None]:
         """The slow path: some rows repeat identities; record only what non-duplicate rows own."""
         batch_start = rows[0].line
         stored: dict[str, int] = {}
+        known: dict[str, FirstUse] = {}
         for start in range(0, len(batch_keys), 500):
             part = batch_keys[start : start + 500]
             marks = ",".join("?" * len(part))
-            stored.update(self._db.execute(f"SELECT k, line FROM seen WHERE k IN ({marks})", part))  # noqa: S608
-        known = {k: line for k, line in stored.items() if line < batch_start}
+            query = f"SELECT k, line, fp FROM seen WHERE k IN ({marks})"  # noqa: S608
+            for k, line, fp in self._db.execute(query, part):
+                stored[k] = line
+                if line < batch_start:
+                    known[k] = FirstUse(line, json.loads(fp))
         new = {k for k, line in stored.items() if line >= batch_start}
-        owned: dict[str, int] = {}
-        result: list[int | None] = []
+        owned: dict[str, FirstUse] = {}
+        result: list[FirstUse | None] = []
         for row in rows:
-            line, keys = row.line, row.identity_keys
-            first = min(
-                (known.get(k) or owned.get(k) or 0 for k in keys if k in known or k in owned), default=None
-            )
+            uses = [use for k in row.identity_keys for use in (known.get(k), owned.get(k)) if use is not None]
+            first = min(uses, default=None)
             result.append(first)
             if first is None:
-                for k in keys:
-                    owned[k] = line
+                mine = FirstUse(row.line, list(row.fingerprint))
+                for k in row.identity_keys:
+                    owned[k] = mine
         # Compared with what was stored, so the order SQLite inserted the batch in never matters.
         for k in new:
             if k not in owned:
                 self._db.execute("DELETE FROM seen WHERE k = ?", (k,))
-            elif owned[k] != stored[k]:
-                self._db.execute("UPDATE seen SET line = ? WHERE k = ?", (owned[k], k))
+            elif owned[k].line != stored[k]:
+                use = owned[k]
+                self._db.execute(
+                    "UPDATE seen SET line = ?, fp = ? WHERE k = ?", (use.line, json.dumps(use.fingerprint), k)
+                )
         return result
 
     def close(self) -> None:

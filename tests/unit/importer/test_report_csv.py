@@ -1,0 +1,59 @@
+"""Report CSVs follow the upload's conventions: delimiter, BOM or none, UTF-8 or Windows-1252."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from customers.importer.model.report_csv import BOM_UTF8, ReportEncoding, ReportFormat
+from hypothesis import given
+from hypothesis import strategies as st
+
+# Text as the reader hands it over: decoding never yields surrogates, and the reader drops NULs.
+cells = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30)
+row_lists = st.lists(st.lists(cells, min_size=1, max_size=5), max_size=8)
+formats = st.builds(ReportFormat, st.sampled_from([",", ";", "\t"]), st.sampled_from(list(ReportEncoding)))
+
+
+def _parse(data: bytes, report: ReportFormat) -> list[list[str]]:
+    codec = "utf-8-sig" if report.encoding is ReportEncoding.UTF8_BOM else report.encoding.codec
+    return list(csv.reader(io.StringIO(data.decode(codec), newline=""), delimiter=report.delimiter))
+
+
+def _as_written(row: list[str], report: ReportFormat) -> list[str]:
+    return [
+        cell.encode(report.encoding.codec, errors="replace").decode(report.encoding.codec) for cell in row
+    ]
+
+
+@given(formats, st.lists(cells, min_size=1, max_size=5), row_lists)
+def test_header_and_parts_read_back_as_one_csv_in_the_uploads_conventions(
+    report: ReportFormat, header: list[str], rows: list[list[str]]
+) -> None:
+    """Parts encoded one by one concatenate into one file; only the header carries a BOM, and only
+    when the upload had one; a character the encoding lacks becomes '?' and its row is counted."""
+    encoded = [
+        report.header(header),
+        report.rows(rows[: len(rows) // 2]),
+        report.rows(rows[len(rows) // 2 :]),
+    ]
+    data = b"".join(e.data for e in encoded)
+    assert data.startswith(BOM_UTF8) == (report.encoding is ReportEncoding.UTF8_BOM)
+    assert not any(e.data.startswith(BOM_UTF8) for e in encoded[1:])
+    everything = [header, *rows]
+    assert _parse(data, report) == [_as_written(row, report) for row in everything]
+    changed = sum(_as_written(row, report) != row for row in everything)
+    assert sum(e.replaced_rows for e in encoded) == changed
+
+
+def test_a_windows_1252_report_keeps_accents_and_replaces_what_it_cannot_hold() -> None:
+    report = ReportFormat(";", ReportEncoding.WINDOWS_1252)
+    encoded = report.rows([["Zoë", "café €5"], ["李", "ok"], ["Ann", "ok"]])
+    assert encoded.data == "Zoë;café €5\r\n?;ok\r\nAnn;ok\r\n".encode("cp1252")
+    assert encoded.replaced_rows == 1
+
+
+def test_the_upload_convention_follows_its_bom_and_its_text() -> None:
+    assert ReportEncoding.of_upload(bom=True, windows_1252=True) is ReportEncoding.UTF8_BOM
+    assert ReportEncoding.of_upload(bom=False, windows_1252=False) is ReportEncoding.UTF8
+    assert ReportEncoding.of_upload(bom=False, windows_1252=True) is ReportEncoding.WINDOWS_1252
