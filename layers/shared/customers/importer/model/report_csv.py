@@ -70,12 +70,14 @@ class ReportFormat:
     def rows(self, rows: Iterable[list[str]]) -> Encoded:
         """Rows as CSV (CRLF line ends, quoted where needed) in the report's encoding."""
         rows = list(rows)
-        codec = self.encoding.codec
         try:
-            return Encoded(self._text(rows).encode(codec))
+            return Encoded(self._text(rows).encode(self.encoding.codec))
         except UnicodeEncodeError:
-            pass
-        # Rare (a character outside Windows-1252): encode row by row to count the rows affected.
+            return self._replacing(rows)
+
+    def _replacing(self, rows: list[list[str]]) -> Encoded:
+        """Rare (a character outside Windows-1252): encode row by row to count the rows affected."""
+        codec = self.encoding.codec
         parts: list[bytes] = []
         replaced = 0
         for row in rows:
