@@ -141,3 +141,21 @@ def assert_no_duplicates(stack: ImportStack) -> None:
     for field_name in ("steam_id", "minecraft_uuid", "xbox_xuid"):
         dupes = {k: len(v) for k, v in stack.customers_by(field_name).items() if len(v) > 1}
         assert dupes == {}, f"{field_name} created more than once: {dupes}"
+
+
+class ForwardingCheckpoints:
+    """A checkpoint store that forwards every call to a real one; fault-injecting stores subclass it
+    and override ``save``."""
+
+    def __init__(self, store: CheckpointStore) -> None:
+        self._store = store
+
+    def acquire(
+        self, state: ImportState, *, owner: str, lease_seconds: float, reopen_failed: bool = False
+    ) -> ImportState:
+        return self._store.acquire(
+            state, owner=owner, lease_seconds=lease_seconds, reopen_failed=reopen_failed
+        )
+
+    def save(self, state: ImportState, *, owner: str, lease_seconds: float) -> None:
+        self._store.save(state, owner=owner, lease_seconds=lease_seconds)

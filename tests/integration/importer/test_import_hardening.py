@@ -13,23 +13,16 @@ from customers.importer.ports import CheckpointStore, EventPublisher
 from customers.importer.reading.csvreader import HEADER_LIMIT, MAX_HEADER_COLUMNS
 
 from tests.support.import_memory import csv_text, steam
-from tests.support.import_stack import BUCKET, ImportStack, assert_invariant
+from tests.support.import_stack import BUCKET, ForwardingCheckpoints, ImportStack, assert_invariant
 
 
-class FailFinalSaveOnce:
+class FailFinalSaveOnce(ForwardingCheckpoints):
     """The checkpoint store, except that the first write of a finished import fails (as a DynamoDB
     error or a crash would); every other call goes through."""
 
     def __init__(self, store: CheckpointStore) -> None:
-        self._store = store
+        super().__init__(store)
         self.failed = False
-
-    def acquire(
-        self, state: ImportState, *, owner: str, lease_seconds: float, reopen_failed: bool = False
-    ) -> ImportState:
-        return self._store.acquire(
-            state, owner=owner, lease_seconds=lease_seconds, reopen_failed=reopen_failed
-        )
 
     def save(self, state: ImportState, *, owner: str, lease_seconds: float) -> None:
         if state.status is not ImportStatus.RUNNING and not self.failed:

@@ -13,6 +13,7 @@ from paynow.models import CustomerUpsert
 from tests.support.import_memory import csv_text, steam
 from tests.support.import_stack import (
     BUCKET,
+    ForwardingCheckpoints,
     ImportStack,
     assert_invariant,
     assert_no_duplicates,
@@ -209,19 +210,12 @@ def test_completed_event_carries_the_summary(import_stack: ImportStack) -> None:
     assert import_stack.summary_object(summary) == event["detail"]
 
 
-class DiesReserving:
+class DiesReserving(ForwardingCheckpoints):
     """The checkpoint store of an invocation that is killed as it reserves segment ``seq``."""
 
     def __init__(self, store: CheckpointStore, *, seq: int) -> None:
-        self._store = store
+        super().__init__(store)
         self._seq = seq
-
-    def acquire(
-        self, state: ImportState, *, owner: str, lease_seconds: float, reopen_failed: bool = False
-    ) -> ImportState:
-        return self._store.acquire(
-            state, owner=owner, lease_seconds=lease_seconds, reopen_failed=reopen_failed
-        )
 
     def save(self, state: ImportState, *, owner: str, lease_seconds: float) -> None:
         if state.reserved_seq > self._seq:
