@@ -175,7 +175,7 @@ NOT_IMPORTED = {
         "paynow.client",
         "paynow.models",
     ],
-    # The OpenAPI document models serve only `python -m customers.bootstrap.openapi`.
+    # The OpenAPI document models serve only `python -m ops openapi`, outside the layer.
     "signup": ["aws_lambda_powertools.event_handler.openapi.models"],
     "trusted": ["aws_lambda_powertools.event_handler.openapi.models"],
     "importer": ["aws_lambda_powertools.event_handler"],
