@@ -20,6 +20,7 @@ from customers.bootstrap.importer import ImporterFunction
 from customers.bootstrap.observability import tracing_enabled
 from customers.bootstrap.signup import SignupFunction
 from customers.bootstrap.trusted import TrustedFunction
+from customers.bootstrap.webhooks import WebhookFunction
 
 from tests.support.fake_aws import use_fake_credentials
 
@@ -63,10 +64,18 @@ def _http_clients(function: SignupFunction | TrustedFunction) -> list[Any]:
     return clients
 
 
-@pytest.mark.parametrize("factory", [SignupFunction, TrustedFunction, ImporterFunction])
-def test_init_builds_the_service_so_no_request_pays_for_it(factory: Callable[[], Any]) -> None:
+@pytest.mark.parametrize(
+    ("factory", "service"),
+    [
+        (SignupFunction, "service"),
+        (TrustedFunction, "service"),
+        (ImporterFunction, "service"),
+        (WebhookFunction, "receiver"),
+    ],
+)
+def test_init_builds_the_service_so_no_request_pays_for_it(factory: Callable[[], Any], service: str) -> None:
     function = factory()
-    assert "service" in vars(function), "the service is built at init, not on first use"
+    assert service in vars(function), "the service is built at init, not on first use"
     # The secrets provider (and its boto3 client) too: the first request only fetches.
     assert "secrets" in DEFAULT_PROVIDERS
 
