@@ -406,7 +406,7 @@ def _succeeded(expect: str, response: Any) -> bool:
     if expect == "http200":
         return response.get("statusCode") == 200
     if expect == "import":
-        imports = response.get("imports")
+        imports = response.get("imports") or []
         return bool(imports) and all(item.get("status") == "completed" for item in imports)
     if expect == "webhook":
         # Published now: a duplicate (200 too) would have skipped the bus.
@@ -531,9 +531,10 @@ def measure(
     python: str, sandboxes: Mapping[str, Sandbox], tracing: str, runs: int
 ) -> dict[str, dict[str, list[Any]]]:
     """``sandboxes``: row label suffix → staged build, all measured in the same rounds."""
-    samples: dict[str, dict[str, list[Any]]] = {}
     with services(tracing) as svc:
         cases = _cases(svc, sandboxes, tracing)
+        # Rows in case order: the reference first.
+        samples: dict[str, dict[str, list[Any]]] = {label: {} for label, *_ in cases}
         before = _bytecode(sandboxes)
         for round_number in range(runs + 1):
             for label, sandbox, env, args, task, case_function in cases:
