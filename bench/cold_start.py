@@ -14,11 +14,14 @@ Each sample is a fresh python3.13 (`-s`, no user site) with that path order and 
 environment from template.yaml; nothing can write bytecode (read-only files, and
 PYTHONDONTWRITEBYTECODE because root ignores file modes; the bench checks that no .pyc appeared).
 The first request of each sandbox runs in-process against the PayNow emulator and moto's server on
-loopback; so does a second one, for comparison. Rounds interleave the cases, round 0 only warms the
-page cache and the emulator; medians over the other rounds, ratios per round against
-`import boto3, httpx` measured in the same round. `--compare` stages a second `sam build` output
-(e.g. of another commit) and measures its functions in the same rounds, for a before/after table from
-one machine state; both run with this checkout's template.yaml environment.
+loopback; so does a second one, for comparison. Every first request must succeed: the importer gets a
+new object version, the webhook function a delivery signed just before its sandbox starts (a new
+event id, so it is published; the second request repeats it and is answered 200 without publishing).
+Rounds interleave the cases, round 0 only warms the page cache and the emulator; medians over the
+other rounds, ratios per round against `import boto3, httpx` measured in the same round. `--compare`
+stages a second `sam build` output (e.g. of another commit) and measures its functions in the same
+rounds, for a before/after table from one machine state; both run with this checkout's template.yaml
+environment (a function the other build lacks gets no row for it).
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ import time
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +59,7 @@ PROBE = Path(__file__).with_name("cold_start_probe.py")
 # What the Lambda python3.13 runtime ships next to the interpreter (versions: the dev venv's).
 RUNTIME_DISTRIBUTIONS = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3")
 CALLER_KEY = "local-dev-caller-key-0123456789abcdef"
+WEBHOOK_SECRET = "whsec_bench_chargeback"
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,8 @@ FUNCTIONS = (
     Function("ImportFunction", "events/importer/direct.json", "import"),
     Function("SignupFunction", "events/signup/signup_minecraft_java.json", "http200"),
     Function("TrustedFunction", "events/trusted/resolve.json", "http200"),
+    # The sample's envelope, re-signed per sandbox (Services.sign_webhook_delivery).
+    Function("WebhookFunction", "events/webhooks/paynow_chargeback.json", "webhook"),
 )
 
 
@@ -191,7 +198,8 @@ def staged(python: str, build: Path) -> Iterator[Sandbox]:
             check=True,
         )
         tasks = {}
-        for function in FUNCTIONS:
+        # A build of an older commit may predate a function (--compare): main() says which.
+        for function in (f for f in FUNCTIONS if (build / f.logical_id).is_dir()):
             tasks[function.logical_id] = Path(tmp) / "task" / function.logical_id
             shutil.copytree(build / function.logical_id, tasks[function.logical_id], symlinks=True)
         sandbox = Sandbox(
@@ -273,12 +281,52 @@ class Services:
     api_key: str
     names: dict[str, Any]
     csv_key: str
+    webhook_event: Path  # the signed delivery of the next webhook sandbox
+    _deliveries: int = field(default=0, init=False)
+
+    def event_file(self, function: Function) -> Path:
+        return self.webhook_event if function.expect == "webhook" else ROOT / function.event
+
+    def prepare(self, function: Function) -> None:
+        """What makes the next sandbox's first request a successful one, not a repeat or a refusal."""
+        if function.expect == "import":
+            self.put_import_file()
+        elif function.expect == "webhook":
+            self.sign_webhook_delivery(function)
 
     def put_import_file(self) -> None:
         """A new object version per run, so every first import request does a whole import."""
         s3 = boto3.client("s3", endpoint_url=self.moto_url)
         body = b"steam_id,name\n76561197960287931,Alice\n76561197960287932,Bob\n"
         s3.put_object(Bucket=self.names["ImportBucket"], Key=self.csv_key, Body=body)
+
+    def sign_webhook_delivery(self, function: Function) -> None:
+        """The sample delivery with a new event id (a repeated id is only deduplicated, not
+        published), signed now as PayNow signs (a stale timestamp is refused)."""
+        from paynow_emulator.signature import sign
+
+        event = json.loads((ROOT / function.event).read_text(encoding="utf-8"))
+        envelope = json.loads(event["body"])
+        self._deliveries += 1
+        envelope["event_id"] = str(int(envelope["event_id"]) + self._deliveries)
+        now = datetime.now(UTC)
+        envelope["timestamp"] = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        body = json.dumps(envelope, separators=(",", ":"))
+        timestamp = str(int(now.timestamp() * 1000))
+        event["body"] = body
+        event["headers"].update(
+            {
+                "content-length": str(len(body.encode())),
+                "paynow-timestamp": timestamp,
+                "paynow-signature": sign(WEBHOOK_SECRET, timestamp, body.encode()),
+            }
+        )
+        event["requestContext"].update(
+            requestId=f"bench-delivery-{self._deliveries}",
+            timeEpoch=int(timestamp),
+            time=now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+        )
+        self.webhook_event.write_text(json.dumps(event), encoding="utf-8")
 
 
 @contextmanager
@@ -302,6 +350,7 @@ def services(tracing: str) -> Iterator[Services]:
     emulator = PayNowEmulator(store_id="429000000000000000")
     emulator.add_minecraft_account("Notch", "069a79f4-44e9-4726-a5be-fca90e38aaf5", "java")
     server = BackgroundServer(emulator).start()
+    deliveries = tempfile.TemporaryDirectory(prefix="cold-start-webhooks-")
     try:
         importer_event = json.loads((ROOT / FUNCTIONS[1].event).read_text(encoding="utf-8"))
         names: dict[str, Any] = {
@@ -316,6 +365,7 @@ def services(tracing: str) -> Iterator[Services]:
             "ImportConcurrency": "4",
             "EventBus": "bench-bus",
             "StateTable": "bench-state",
+            "WebhookSecrets": "paynow/webhook-secrets",
             "ImportBucket": importer_event["bucket"],
             "Tracing": tracing,
             "Condition:TracingActive": tracing == "Active",
@@ -324,6 +374,9 @@ def services(tracing: str) -> Iterator[Services]:
         secrets.create_secret(Name="paynow/api-key", SecretString=emulator.api_key)
         secrets.create_secret(
             Name="paynow/caller-keys", SecretString=json.dumps({"callers": {"local-dev": CALLER_KEY}})
+        )
+        secrets.create_secret(
+            Name="paynow/webhook-secrets", SecretString=json.dumps({"secrets": [WEBHOOK_SECRET]})
         )
         boto3.client("dynamodb", endpoint_url=moto_url).create_table(
             TableName="bench-state",
@@ -337,21 +390,38 @@ def services(tracing: str) -> Iterator[Services]:
         s3.put_bucket_versioning(
             Bucket=importer_event["bucket"], VersioningConfiguration={"Status": "Enabled"}
         )
-        yield Services(moto_url, server.url, emulator.api_key, names, importer_event["key"])
+        webhook_event = Path(deliveries.name) / "delivery.json"
+        yield Services(moto_url, server.url, emulator.api_key, names, importer_event["key"], webhook_event)
     finally:
+        deliveries.cleanup()
         server.stop()
         moto.stop()
 
 
+def _succeeded(expect: str, response: Any) -> bool:
+    if not isinstance(response, dict):
+        return False
+    if expect == "authorized":
+        return response.get("isAuthorized") is True
+    if expect == "http200":
+        return response.get("statusCode") == 200
+    if expect == "import":
+        imports = response.get("imports") or []
+        return bool(imports) and all(item.get("status") == "completed" for item in imports)
+    if expect == "webhook":
+        # Published now: a duplicate (200 too) would have skipped the bus.
+        body = json.loads(response.get("body") or "{}")
+        return (
+            response.get("statusCode") == 200
+            and isinstance(body, dict)
+            and body.get("received") is True
+            and body.get("duplicate") is False
+        )
+    raise SystemExit(f"no check for {expect!r}")
+
+
 def _check(function: Function, response: Any) -> None:
-    ok = {
-        "authorized": isinstance(response, dict) and response.get("isAuthorized") is True,
-        "http200": isinstance(response, dict) and response.get("statusCode") == 200,
-        "import": isinstance(response, dict)
-        and bool(response.get("imports"))
-        and all(item.get("status") == "completed" for item in response["imports"]),
-    }[function.expect]
-    if not ok:
+    if not _succeeded(function.expect, response):
         raise SystemExit(f"{function.logical_id}: the first request did not succeed: {response}")
 
 
@@ -390,10 +460,9 @@ def importtime(python: str, sandbox: Sandbox, logical_id: str, tracing: str, top
     """`-X importtime` of one handler's import and first request: the costliest packages."""
     function = next(f for f in FUNCTIONS if f.logical_id == logical_id)
     with services(tracing) as svc:
-        if function.expect == "import":
-            svc.put_import_file()
+        svc.prepare(function)
         env = {**lambda_environment(logical_id, svc, tracing), **function_environment(logical_id, svc.names)}
-        args = ["handler", str(ROOT / function.event)]
+        args = ["handler", str(svc.event_file(function))]
         result = run_case(python, sandbox, env, args, sandbox.tasks[logical_id], ("-X", "importtime"))
     _check(function, result["response"])
     rows = [m.groups() for m in map(_IMPORTTIME.match, result["stderr"].splitlines()) if m]
@@ -443,12 +512,12 @@ def _cases(svc: Services, sandboxes: Mapping[str, Sandbox], tracing: str) -> lis
     baseline_env = lambda_environment("baseline", svc, tracing)
     cases: list[Case] = [("import boto3, httpx", reference, baseline_env, ["baseline"], None, None)]
     for suffix, sandbox in sandboxes.items():
-        for function in FUNCTIONS:
+        for function in (f for f in FUNCTIONS if f.logical_id in sandbox.tasks):
             env = {
                 **lambda_environment(function.logical_id, svc, tracing),
                 **function_environment(function.logical_id, svc.names),
             }
-            args = ["handler", str(ROOT / function.event)]
+            args = ["handler", str(svc.event_file(function))]
             task = sandbox.tasks[function.logical_id]
             cases.append((function.logical_id + suffix, sandbox, env, args, task, function))
     return cases
@@ -462,14 +531,15 @@ def measure(
     python: str, sandboxes: Mapping[str, Sandbox], tracing: str, runs: int
 ) -> dict[str, dict[str, list[Any]]]:
     """``sandboxes``: row label suffix → staged build, all measured in the same rounds."""
-    samples: dict[str, dict[str, list[Any]]] = {}
     with services(tracing) as svc:
         cases = _cases(svc, sandboxes, tracing)
+        # Rows in case order: the reference first.
+        samples: dict[str, dict[str, list[Any]]] = {label: {} for label, *_ in cases}
         before = _bytecode(sandboxes)
         for round_number in range(runs + 1):
             for label, sandbox, env, args, task, case_function in cases:
-                if case_function is not None and case_function.expect == "import":
-                    svc.put_import_file()
+                if case_function is not None:
+                    svc.prepare(case_function)
                 result = run_case(python, sandbox, env, args, task)
                 if case_function is not None:
                     _check(case_function, result["response"])
@@ -523,9 +593,16 @@ def main() -> None:
     CACHE.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         sandbox = stack.enter_context(staged(python, args.build_dir))
+        missing = [f.logical_id for f in FUNCTIONS if f.logical_id not in sandbox.tasks]
+        if missing:
+            sys.exit(f"{args.build_dir} lacks {', '.join(missing)}: run `make build` first")
         sandboxes = {"": sandbox}
         if args.compare:
-            sandboxes[f" ({args.compare_label})"] = stack.enter_context(staged(python, args.compare))
+            compared = stack.enter_context(staged(python, args.compare))
+            sandboxes[f" ({args.compare_label})"] = compared
+            absent = [f.logical_id for f in FUNCTIONS if f.logical_id not in compared.tasks]
+            if absent:
+                print(f"{args.compare} has no {', '.join(absent)}: no {args.compare_label} row for it")
         print(f"interpreter: {python} ({_python_value(python, 'sys.version.split()[0]')})")
         print(f"layer: {sandbox.layer_pyc} cpython-313 .pyc for {sandbox.layer_py} .py files")
         print(f"native extensions swapped for this machine: {', '.join(sandbox.swapped) or 'none'}")

@@ -20,6 +20,7 @@ from customers.bootstrap.importer import ImporterFunction
 from customers.bootstrap.observability import tracing_enabled
 from customers.bootstrap.signup import SignupFunction
 from customers.bootstrap.trusted import TrustedFunction
+from customers.bootstrap.webhooks import WebhookFunction
 
 from tests.support.fake_aws import use_fake_credentials
 
@@ -35,6 +36,8 @@ ENVIRONMENT = {
     "CALLER_KEYS_SECRET": "paynow/caller-keys",
     "IMPORT_BUCKET": "imports",
     "IMPORT_FUNCTION_NAME": "ImportFunction",
+    "WEBHOOK_SECRETS_SECRET": "paynow/webhook-secrets",
+    "WEBHOOK_PAYLOAD_BUCKET": "imports",
     "POWERTOOLS_SERVICE_NAME": "cold-start",
     "POWERTOOLS_METRICS_NAMESPACE": "ColdStart",
     "POWERTOOLS_TRACE_DISABLED": "true",
@@ -61,10 +64,18 @@ def _http_clients(function: SignupFunction | TrustedFunction) -> list[Any]:
     return clients
 
 
-@pytest.mark.parametrize("factory", [SignupFunction, TrustedFunction, ImporterFunction])
-def test_init_builds_the_service_so_no_request_pays_for_it(factory: Callable[[], Any]) -> None:
+@pytest.mark.parametrize(
+    ("factory", "service"),
+    [
+        (SignupFunction, "service"),
+        (TrustedFunction, "service"),
+        (ImporterFunction, "service"),
+        (WebhookFunction, "receiver"),
+    ],
+)
+def test_init_builds_the_service_so_no_request_pays_for_it(factory: Callable[[], Any], service: str) -> None:
     function = factory()
-    assert "service" in vars(function), "the service is built at init, not on first use"
+    assert service in vars(function), "the service is built at init, not on first use"
     # The secrets provider (and its boto3 client) too: the first request only fetches.
     assert "secrets" in DEFAULT_PROVIDERS
 
@@ -158,7 +169,7 @@ def _modules_after_importing(function: str, trace_disabled: str = "true") -> set
     return set(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
-@pytest.mark.parametrize("function", ["signup", "trusted", "authorizer", "importer"])
+@pytest.mark.parametrize("function", ["signup", "trusted", "authorizer", "importer", "webhooks"])
 def test_tracing_off_imports_no_xray_sdk_and_tracing_on_does(function: str) -> None:
     assert not {m for m in _modules_after_importing(function) if m.startswith("aws_xray_sdk")}
     assert "aws_xray_sdk.core" in _modules_after_importing(function, trace_disabled="false")
@@ -179,6 +190,13 @@ NOT_IMPORTED = {
     "signup": ["aws_lambda_powertools.event_handler.openapi.models"],
     "trusted": ["aws_lambda_powertools.event_handler.openapi.models"],
     "importer": ["aws_lambda_powertools.event_handler"],
+    # The receiver never calls PayNow, and its route reads the raw body (no request validation).
+    "webhooks": [
+        "httpx",
+        "paynow.client",
+        "aws_lambda_powertools.event_handler.middlewares.openapi_validation",
+        "aws_lambda_powertools.event_handler.openapi.models",
+    ],
 }
 
 

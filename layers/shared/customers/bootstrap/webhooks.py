@@ -11,6 +11,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from customers.adapters.webhook_bus import EventBridgeWebhookBus
 from customers.adapters.webhook_ledger import DynamoDeliveryLedger
 from customers.adapters.webhook_secrets import SecretsManagerSigningSecrets
+from customers.bootstrap import snapstart
 from customers.bootstrap.aws_clients import aws_client
 from customers.webhooks import routes
 from customers.webhooks.receiver import WebhookReceiver
@@ -49,6 +50,9 @@ class WebhookFunction:
         self.app.exception_handler(Exception)(routes.answer)
         self.app.not_found(routes.answer)
         self.app.dependency_overrides[routes.webhook_receiver] = lambda: self.receiver
+        # Else the first delivery's get_secret would build it, and its boto3 client with the SDK's
+        # default timeouts and retries.
+        snapstart.warm_secrets_provider()
         self.receiver = build_receiver(self.settings)
 
     def handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
