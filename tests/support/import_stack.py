@@ -159,3 +159,16 @@ class ForwardingCheckpoints:
 
     def save(self, state: ImportState, *, owner: str, lease_seconds: float) -> None:
         self._store.save(state, owner=owner, lease_seconds=lease_seconds)
+
+
+class DiesReserving(ForwardingCheckpoints):
+    """The checkpoint store of an invocation that is killed as it reserves segment ``seq``."""
+
+    def __init__(self, store: CheckpointStore, *, seq: int) -> None:
+        super().__init__(store)
+        self._seq = seq
+
+    def save(self, state: ImportState, *, owner: str, lease_seconds: float) -> None:
+        if state.reserved_seq > self._seq:
+            raise SystemExit("invocation killed")
+        self._store.save(state, owner=owner, lease_seconds=lease_seconds)

@@ -6,14 +6,13 @@ import pytest
 from customers.common.deadline import Deadline
 from customers.importer.config import ExistingMode
 from customers.importer.model.state import ImportState, ImportStatus
-from customers.importer.ports import CheckpointStore
 from customers.importer.triggers import parse_event
 from paynow.models import CustomerUpsert
 
 from tests.support.import_memory import csv_text, steam
 from tests.support.import_stack import (
     BUCKET,
-    ForwardingCheckpoints,
+    DiesReserving,
     ImportStack,
     assert_invariant,
     assert_no_duplicates,
@@ -210,19 +209,6 @@ def test_completed_event_carries_the_summary(import_stack: ImportStack) -> None:
     assert import_stack.summary_object(summary) == event["detail"]
 
 
-class DiesReserving(ForwardingCheckpoints):
-    """The checkpoint store of an invocation that is killed as it reserves segment ``seq``."""
-
-    def __init__(self, store: CheckpointStore, *, seq: int) -> None:
-        super().__init__(store)
-        self._seq = seq
-
-    def save(self, state: ImportState, *, owner: str, lease_seconds: float) -> None:
-        if state.reserved_seq > self._seq:
-            raise SystemExit("invocation killed")
-        self._store.save(state, owner=owner, lease_seconds=lease_seconds)
-
-
 def test_crash_between_chunks_resumes_without_creating_twice(import_stack: ImportStack) -> None:
     rows = [[steam(i), f"n{i}"] for i in range(1, 2001)]
     rows[1500] = ["garbage", "x"]
@@ -305,7 +291,6 @@ def test_duplicate_delivery_while_the_holder_is_alive_returns_without_importing(
     import threading
 
     from customers.importer.model.counts import Counts
-    from customers.importer.model.state import ImportState
 
     version = import_stack.put("incoming/busy.csv", csv_text(["steam_id"], [[steam(1)]]))
     store = import_stack.checkpoints()
