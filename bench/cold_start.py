@@ -17,6 +17,10 @@ The first request of each sandbox runs in-process against the PayNow emulator an
 loopback; so does a second one, for comparison. Every first request must succeed: the importer gets a
 new object version, the webhook function a delivery signed just before its sandbox starts (a new
 event id, so it is published; the second request repeats it and is answered 200 without publishing).
+Below the reference, the floor (`+ ...` rows, each adding to the one above): the stack the design
+mandates (a pydantic settings model, Powertools' Logger and Metrics, a boto3 client built at init,
+the event handler with validation, an httpx client) with none of this project's code, from the same
+layer. No function can import for less than the floor row of the pieces it uses.
 Rounds interleave the cases, round 0 only warms the page cache and the emulator; medians over the
 other rounds, ratios per round against `import boto3, httpx` measured in the same round. `--compare`
 stages a second `sam build` output (e.g. of another commit) and measures its functions in the same
@@ -50,6 +54,7 @@ from typing import Any
 
 import boto3
 import yaml
+from cold_start_probe import FLOOR_STEPS
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "local")]
@@ -511,6 +516,8 @@ def _cases(svc: Services, sandboxes: Mapping[str, Sandbox], tracing: str) -> lis
     reference = next(iter(sandboxes.values()))
     baseline_env = lambda_environment("baseline", svc, tracing)
     cases: list[Case] = [("import boto3, httpx", reference, baseline_env, ["baseline"], None, None)]
+    for steps, step in enumerate(FLOOR_STEPS, start=1):
+        cases.append((f"  + {step}", reference, baseline_env, ["floor", str(steps)], None, None))
     for suffix, sandbox in sandboxes.items():
         for function in (f for f in FUNCTIONS if f.logical_id in sandbox.tasks):
             env = {

@@ -1,6 +1,7 @@
 """One cold start, run by bench/cold_start.py in a fresh Lambda-runtime interpreter (python3.13).
 
     python3.13 cold_start_probe.py baseline
+    python3.13 cold_start_probe.py floor STEPS
     python3.13 cold_start_probe.py handler EVENT.json
 
 Prints one JSON line: the import time, and for a handler the first and second request times and
@@ -44,12 +45,64 @@ def _invoke(handler: Any, event: dict[str, Any]) -> tuple[float, Any]:
     return time.perf_counter() - started, response
 
 
+# The stack the design mandates, without a line of this project: what no function's init can go
+# below. Each step adds to the ones before; the bench prints one row per step.
+FLOOR_STEPS = (
+    "a pydantic settings model",
+    "Powertools Logger and Metrics",
+    "one boto3 client",
+    "an event handler with validation",
+    "an httpx client",
+)
+
+
+def floor(steps: int) -> None:
+    import boto3
+    import httpx
+
+    if steps >= 1:
+        import pydantic
+
+        class Settings(pydantic.BaseModel):
+            state_table: str
+            limit: int = 20
+
+        Settings(state_table=os.environ.get("STATE_TABLE", "table"))
+    if steps >= 2:
+        from aws_lambda_powertools import Logger, Metrics
+
+        Logger()
+        Metrics()
+    if steps >= 3:
+        from botocore.config import Config
+
+        boto3.client("secretsmanager", config=Config(connect_timeout=2, read_timeout=5))
+    if steps >= 4:
+        from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+        class Body(pydantic.BaseModel):
+            name: str
+
+        resolver = APIGatewayHttpResolver(enable_validation=True)
+
+        @resolver.post("/signup")
+        def signup(body: Body) -> dict[str, str]:
+            return {"name": body.name}
+
+    if steps >= 5:
+        httpx.Client()
+
+
 def main() -> None:
     started = time.perf_counter()
     if sys.argv[1] == "baseline":
         import boto3  # noqa: F401
         import httpx  # noqa: F401
 
+        print(json.dumps({"import_s": time.perf_counter() - started}))
+        return
+    if sys.argv[1] == "floor":
+        floor(int(sys.argv[2]))
         print(json.dumps({"import_s": time.perf_counter() - started}))
         return
     import app
