@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 
 from customers.api.error_body import ERROR_RESPONSES, error_response
+from customers.api.wiring import not_wired
 from customers.common.deadline import api_deadline
 from customers.common.identity import SignupRequest
 from customers.signup.service import SignupResponse, SignupService, client_of
@@ -43,7 +44,7 @@ def _source_ip() -> str | None:
 
 def signup_service() -> SignupService:
     """What the route depends on; each function's wiring provides it in ``app.dependency_overrides``."""
-    raise NotImplementedError("wired by customers.bootstrap.signup")
+    raise not_wired("signup_service", "customers.bootstrap.signup.SignupFunction")
 
 
 router = Router()  # type: ignore[no-untyped-call]

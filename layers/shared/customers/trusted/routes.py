@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 
 from customers.api.error_body import ERROR_RESPONSES, error_response
+from customers.api.wiring import not_wired
 from customers.common.deadline import api_deadline
 from customers.common.errors import BadRequestError, UnauthenticatedError
 from customers.trusted.service import (
@@ -59,7 +60,7 @@ def _customer_id(value: str) -> str:
 
 def trusted_service() -> TrustedService:
     """What the routes depend on; each function's wiring provides it in ``app.dependency_overrides``."""
-    raise NotImplementedError("wired by customers.bootstrap.trusted")
+    raise not_wired("trusted_service", "customers.bootstrap.trusted.TrustedFunction")
 
 
 router = Router()  # type: ignore[no-untyped-call]

@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFound
 from aws_lambda_powertools.metrics import MetricUnit
 
+from customers.api.wiring import not_wired
 from customers.webhooks.receiver import WebhookReceiver, WebhookUnavailableError
 from customers.webhooks.signature import WebhookRefusedError
 
@@ -25,7 +26,8 @@ PATH = "/webhooks/paynow"
 
 
 def webhook_receiver() -> WebhookReceiver:
-    raise NotImplementedError("the function's wiring provides the receiver (dependency_overrides)")
+    """What the route depends on; the function's wiring provides it in ``app.dependency_overrides``."""
+    raise not_wired("webhook_receiver", "customers.bootstrap.webhooks.WebhookFunction")
 
 
 def _count(name: str) -> None:
