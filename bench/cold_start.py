@@ -18,9 +18,10 @@ loopback; so does a second one, for comparison. Every first request must succeed
 new object version, the webhook function a delivery signed just before its sandbox starts (a new
 event id, so it is published; the second request repeats it and is answered 200 without publishing).
 Below the reference, the floor (`+ ...` rows, each adding to the one above): the stack the design
-mandates (a pydantic settings model, Powertools' Logger and Metrics, a boto3 client built at init,
-the event handler with validation, an httpx client) with none of this project's code, from the same
-layer. No function can import for less than the floor row of the pieces it uses.
+mandates (a pydantic settings model, Powertools' Logger and Metrics and, with Tracing=Active, its
+Tracer, a boto3 client built at init, the event handler with validation, an httpx client) with none
+of this project's code, from the same layer. No function can import for less than the floor row of
+the pieces it uses.
 Rounds interleave the cases, round 0 only warms the page cache and the emulator; medians over the
 other rounds, ratios per round against `import boto3, httpx` measured in the same round. `--compare`
 stages a second `sam build` output (e.g. of another commit) and measures its functions in the same

@@ -49,7 +49,7 @@ def _invoke(handler: Any, event: dict[str, Any]) -> tuple[float, Any]:
 # below. Each step adds to the ones before; the bench prints one row per step.
 FLOOR_STEPS = (
     "a pydantic settings model",
-    "Powertools Logger and Metrics",
+    "Powertools Logger, Metrics (Tracer if Active)",
     "one boto3 client",
     "an event handler with validation",
     "an httpx client",
@@ -73,6 +73,10 @@ def floor(steps: int) -> None:
 
         Logger()
         Metrics()
+        if os.environ.get("BENCH_TRACING") == "Active":
+            from aws_lambda_powertools import Tracer
+
+            Tracer()
     if steps >= 3:
         from botocore.config import Config
 
