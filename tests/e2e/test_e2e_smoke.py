@@ -8,6 +8,8 @@ import subprocess
 
 from devstack_e2e import REPO, Stack
 
+from tests.support.processes import run_captured
+
 CHECKS = (
     "stack outputs",
     "signup preflight (CORS)",
@@ -25,9 +27,7 @@ CHECKS = (
 def _run(*command: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MAKE"))}
     env["PYTHONPATH"] = "local"
-    return subprocess.run(
-        list(command), cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False
-    )
+    return run_captured(command, env=env, timeout=300)
 
 
 def _rows(output: str) -> dict[str, str]:
