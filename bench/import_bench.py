@@ -34,6 +34,7 @@ sys.path[:0] = [str(ROOT / "layers" / "shared"), str(ROOT / "local")]
 
 from customers.common.deadline import Deadline  # noqa: E402
 from customers.importer.config import ImportConfig  # noqa: E402
+from customers.importer.model.summary import Summary  # noqa: E402
 from customers.importer.service import ImportService  # noqa: E402
 from customers.importer.triggers import ImportRequest  # noqa: E402
 from import_tools.cli import run as cli_run  # noqa: E402
@@ -54,6 +55,25 @@ def write_csv(path: Path, rows: int) -> Path:
     return path
 
 
+def import_timed(path: Path, reports: Path, api: PayNowClient, config: ImportConfig) -> tuple[Summary, float]:
+    """One import of ``path`` through ImportService on local stores (no events, no continuation),
+    and its seconds: the handle call only, not building the service."""
+    service = ImportService(
+        source=LocalFileSource(path),
+        reports=DirectoryReportStore(reports),
+        checkpoints=MemoryCheckpointStore(),
+        api=api,
+        events=None,
+        continuer=None,
+        config=config,
+    )
+    started = time.perf_counter()
+    summary = service.handle(
+        ImportRequest(bucket="bench", key=path.name), deadline=Deadline.after(3600), owner="bench"
+    )
+    return summary, time.perf_counter() - started
+
+
 def bench_a(tmp: Path, rows: int = 100_000, concurrency: int = 6) -> None:
     from paynow_emulator import Faults, PayNowEmulator
     from paynow_emulator.faults import RateLimit
@@ -64,20 +84,8 @@ def bench_a(tmp: Path, rows: int = 100_000, concurrency: int = 6) -> None:
     emu.faults = Faults(latency_s=LATENCY, rate_limit=RateLimit(per_second=RATE, burst=int(RATE)))
     with BackgroundServer(emu) as server:
         client = PayNowClient(emu.store_id, emu.api_key, base_url=server.url)
-        service = ImportService(
-            source=LocalFileSource(path),
-            reports=DirectoryReportStore(tmp / "reports-a"),
-            checkpoints=MemoryCheckpointStore(),
-            api=client,
-            events=None,
-            continuer=None,
-            config=ImportConfig(reports_prefix="", incoming_prefix="", concurrency=concurrency),
-        )
-        started = time.perf_counter()
-        summary = service.handle(
-            ImportRequest(bucket="bench", key="a.csv"), deadline=Deadline.after(3600), owner="bench"
-        )
-        elapsed = time.perf_counter() - started
+        config = ImportConfig(reports_prefix="", incoming_prefix="", concurrency=concurrency)
+        summary, elapsed = import_timed(path, tmp / "reports-a", client, config)
         client.close()
     bulk = emu.inspect.requests_for("bulk")
     limited = sum(1 for r in bulk if r.fault == "rate_limit")
@@ -121,20 +129,8 @@ def bench_d(tmp: Path, rows: int = 20_000, concurrency: int = 6) -> None:
             client = PayNowClient(
                 emu.store_id, emu.api_key, base_url=server.url, timeout=httpx.Timeout(10.0, read=1.5)
             )
-            service = ImportService(
-                source=LocalFileSource(path),
-                reports=DirectoryReportStore(tmp / f"reports-d-{uuid.uuid4().hex}"),
-                checkpoints=MemoryCheckpointStore(),
-                api=client,
-                events=None,
-                continuer=None,
-                config=ImportConfig(reports_prefix="", incoming_prefix="", concurrency=concurrency),
-            )
-            started = time.perf_counter()
-            summary = service.handle(
-                ImportRequest(bucket="bench", key="d.csv"), deadline=Deadline.after(3600), owner="bench"
-            )
-            elapsed = time.perf_counter() - started
+            config = ImportConfig(reports_prefix="", incoming_prefix="", concurrency=concurrency)
+            summary, elapsed = import_timed(path, tmp / f"reports-d-{uuid.uuid4().hex}", client, config)
             client.close()
         requests = emu.inspect.requests
         calls = [r for r in requests if r.fault != "rate_limit"]
@@ -207,30 +203,18 @@ def bench_e(tmp: Path, rows: int = 20_000, concurrency: int = 6) -> None:
             )
             counting = Counting()
             signups = PayNowClient(emu.store_id, emu.api_key, base_url=server.url, transport=counting)
-            service = ImportService(
-                source=LocalFileSource(path),
-                reports=DirectoryReportStore(tmp / f"reports-e-{uuid.uuid4().hex}"),
-                checkpoints=MemoryCheckpointStore(),
-                api=importer,
-                events=None,
-                continuer=None,
-                config=ImportConfig(
-                    reports_prefix="",
-                    incoming_prefix="",
-                    concurrency=concurrency,
-                    max_requests_per_second=ceiling,
-                ),
+            config = ImportConfig(
+                reports_prefix="",
+                incoming_prefix="",
+                concurrency=concurrency,
+                max_requests_per_second=ceiling,
             )
             done = threading.Event()
             latencies: list[float] = []
 
             visitor = threading.Thread(target=_signup_loop, args=(signups, done, latencies))
             visitor.start()
-            started = time.perf_counter()
-            summary = service.handle(
-                ImportRequest(bucket="bench", key="e.csv"), deadline=Deadline.after(3600), owner="bench"
-            )
-            elapsed = time.perf_counter() - started
+            summary, elapsed = import_timed(path, tmp / f"reports-e-{uuid.uuid4().hex}", importer, config)
             done.set()
             visitor.join()
             importer.close()

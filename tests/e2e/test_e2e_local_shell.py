@@ -6,7 +6,9 @@ import json
 import os
 import subprocess
 
-from devstack_e2e import REPO, Stack
+from devstack_e2e import Stack
+
+from tests.support.processes import run_captured
 
 LIST_BUCKETS = r"""
 .venv/bin/python - <<'EOF'
@@ -19,14 +21,10 @@ EOF
 def _bash(stack: Stack, script: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MAKE", "DEVSTACK"))}
     env["PYTHONPATH"] = "local"
-    return subprocess.run(
+    return run_captured(
         ["bash", "-c", f"set -uo pipefail\nsource {stack.info['env_file']}\n{script}"],
-        cwd=REPO,
         env=env,
-        capture_output=True,
-        text=True,
         timeout=300,
-        check=False,
     )
 
 

@@ -8,6 +8,8 @@ import subprocess
 
 from devstack_e2e import REPO, Stack
 
+from tests.support.processes import run_captured
+
 CHECKS = (
     "stack outputs",
     "signup preflight (CORS)",
@@ -25,9 +27,12 @@ CHECKS = (
 def _run(*command: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MAKE"))}
     env["PYTHONPATH"] = "local"
-    return subprocess.run(
-        list(command), cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False
-    )
+    return run_captured(command, env=env, timeout=300)
+
+
+def _ops_smoke(stack: Stack, *options: str) -> subprocess.CompletedProcess[str]:
+    python = str(REPO / ".venv" / "bin" / "python")
+    return _run(python, "-m", "ops", "smoke", "--local", "--devstack", str(stack.workdir), *options)
 
 
 def _rows(output: str) -> dict[str, str]:
@@ -50,18 +55,7 @@ def test_make_smoke_passes_against_the_local_stack(stack: Stack) -> None:
 
 
 def test_smoke_fails_with_a_table_when_the_caller_key_is_wrong(stack: Stack) -> None:
-    completed = _run(
-        str(REPO / ".venv" / "bin" / "python"),
-        "-m",
-        "ops",
-        "smoke",
-        "--local",
-        "--devstack",
-        str(stack.workdir),
-        "--caller-key",
-        "wrong-key-0123456789abcdefghij",
-        "--skip-minecraft",
-    )
+    completed = _ops_smoke(stack, "--caller-key", "wrong-key-0123456789abcdefghij", "--skip-minecraft")
     assert completed.returncode == 1, completed.stdout + completed.stderr
     rows = _rows(completed.stdout)
     assert rows["trusted resolve"] == "FAIL"
@@ -84,15 +78,7 @@ def test_smoke_fails_while_an_import_waits_in_the_dlq(stack: Stack) -> None:
     sqs = stack.aws("sqs")
     sqs.send_message(QueueUrl=outputs["ImportDLQUrl"], MessageBody='{"requestContext": {}}')
     try:
-        completed = _run(
-            str(REPO / ".venv" / "bin" / "python"),
-            "-m",
-            "ops",
-            "smoke",
-            "--local",
-            "--devstack",
-            str(stack.workdir),
-        )
+        completed = _ops_smoke(stack)
     finally:
         sqs.purge_queue(QueueUrl=outputs["ImportDLQUrl"])
     assert completed.returncode == 1, completed.stdout

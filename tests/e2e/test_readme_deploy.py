@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from collections.abc import Callable
 
 import pytest
 from devstack_e2e import REPO, Stack
+
+from tests.support.processes import run_captured
 
 PREFLIGHT = r"""
 curl -s -o /dev/null -D - -X OPTIONS "$API/signup" -H "origin: ${PAGE%/}" \
@@ -86,9 +87,7 @@ def test_readme_deploy_snippet(
 ) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MAKE", "DEVSTACK"))}
     script = f"set -euo pipefail\nsource {stack.info['env_file']}\n{snippet.strip()}\n"
-    completed = subprocess.run(
-        ["bash", "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False
-    )
+    completed = run_captured(["bash", "-c", script], env=env, timeout=300)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     check(stack, completed.stdout)
 

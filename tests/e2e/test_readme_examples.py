@@ -8,11 +8,12 @@ working fails here.
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable
 
 import pytest
 from devstack_e2e import REPO, Stack
+
+from tests.support.processes import run_captured
 
 SIGNUP_MINECRAFT = r"""
 curl -s -w '\n' -X POST "$API/signup" -H 'content-type: application/json' \
@@ -140,9 +141,7 @@ SNIPPETS: list[tuple[str, str, Callable[[str], None]]] = [
 @pytest.mark.parametrize(("name", "snippet", "check"), SNIPPETS, ids=[s[0] for s in SNIPPETS])
 def test_readme_snippet(stack: Stack, name: str, snippet: str, check: Callable[[str], None]) -> None:
     script = f"set -euo pipefail\nsource {stack.info['env_file']}\n{snippet.strip()}\n"
-    completed = subprocess.run(
-        ["bash", "-c", script], cwd=REPO, capture_output=True, text=True, timeout=180, check=False
-    )
+    completed = run_captured(["bash", "-c", script], timeout=180)
     assert completed.returncode == 0, completed.stderr
     check(completed.stdout)
 

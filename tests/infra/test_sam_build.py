@@ -16,6 +16,8 @@ import pytest
 from devstack.template_model import load_template
 from packaging.utils import canonicalize_name
 
+from tests.support.processes import run_captured
+
 from .layer_requirements import RUNTIME_PROVIDED, pinned_requirements, runtime_imports
 from .tools import FUNCTION_DIRS, ROOT, TEMPLATE_PATH, find_tool
 
@@ -71,14 +73,10 @@ def build_dir(tmp_path_factory: pytest.TempPathFactory, lambda_python: str) -> P
         # The build would stop; build without bytecode so the other checks still run (the
         # bytecode check skips, saying why).
         env["LAYER_BYTECODE"] = "none"
-    result = subprocess.run(
+    result = run_captured(
         [find_tool("sam"), "build", "--template-file", str(TEMPLATE_PATH), "--build-dir", str(out)],
-        cwd=ROOT,
         env=env,
-        capture_output=True,
-        text=True,
         timeout=280,
-        check=False,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-4000:]
     assert "Build Succeeded" in result.stdout + result.stderr
@@ -164,12 +162,10 @@ def test_layer_ships_unchecked_cpython_313_bytecode_for_every_module(
 def _compile_layer(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess[str]:
     (tmp_path / "mod.py").write_text("VALUE = 1\n", encoding="utf-8")
     overrides = [f"{name}={value}" for name, value in variables.items()]
-    return subprocess.run(
+    return run_captured(
         ["make", "-s", "--no-print-directory", "-C", str(ROOT / "layers" / "shared"), "compile-layer",
          f"LAYER_ROOT={tmp_path}", *overrides],
-        capture_output=True,
-        text=True,
-        check=False,
+        timeout=None,
     )  # fmt: skip
 
 

@@ -11,16 +11,16 @@ from typing import Any
 
 import pytest
 
-from .tools import ROOT, TEMPLATE_PATH, find_tool
+from tests.support.processes import run_captured
+
+from .tools import TEMPLATE_PATH, find_tool
 
 pytestmark = pytest.mark.infra
 
 
 def _run(args: list[str], timeout: float = 240) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
-    return subprocess.run(
-        args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
+    return run_captured(args, env=env, timeout=timeout)
 
 
 # The defaults, and the other value of each cold-start setting: linters read parameter defaults.

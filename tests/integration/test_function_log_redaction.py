@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -27,12 +29,13 @@ ENVIRONMENT = {
 SECRET = "sk_live_0123456789abcdef0123"
 
 
-@pytest.mark.parametrize("name", ["signup", "trusted", "authorizer", "importer", "webhooks"])
-def test_a_secret_looking_value_is_masked_in_the_function_log(
-    name: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@contextmanager
+def function_log(
+    name: str, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[logging.Logger, io.StringIO]]:
+    """Function ``name`` loaded, its service's log handler writing to the buffer yielded until exit."""
     use_fake_credentials(monkeypatch, "us-east-1")
-    service = f"redaction-{name}-{uuid.uuid4().hex[:8]}"  # a fresh Powertools logger for this sandbox
+    service = f"{prefix}-{uuid.uuid4().hex[:8]}"  # a fresh Powertools logger for this sandbox
     for key, value in {**ENVIRONMENT, "POWERTOOLS_SERVICE_NAME": service}.items():
         monkeypatch.setenv(key, value)
     load_function(name)
@@ -41,9 +44,17 @@ def test_a_secret_looking_value_is_masked_in_the_function_log(
     buffer = io.StringIO()
     previous = handler.setStream(buffer)
     try:
-        logging.getLogger(service).warning(f"calling with Authorization: Bearer {SECRET}")
+        yield logging.getLogger(service), buffer
     finally:
         handler.setStream(previous)
+
+
+@pytest.mark.parametrize("name", ["signup", "trusted", "authorizer", "importer", "webhooks"])
+def test_a_secret_looking_value_is_masked_in_the_function_log(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with function_log(name, f"redaction-{name}", monkeypatch) as (logger, buffer):
+        logger.warning(f"calling with Authorization: Bearer {SECRET}")
     line = buffer.getvalue()
     assert "calling with Authorization" in line
     assert SECRET not in line
@@ -53,20 +64,9 @@ def test_a_secret_looking_value_is_masked_in_the_function_log(
 def test_every_function_masks_format_arguments_and_api_key_text_without_raising(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    use_fake_credentials(monkeypatch, "us-east-1")
-    service = f"redaction-args-{name}-{uuid.uuid4().hex[:8]}"
-    for key, value in {**ENVIRONMENT, "POWERTOOLS_SERVICE_NAME": service}.items():
-        monkeypatch.setenv(key, value)
-    load_function(name)
-    (handler,) = logging.getLogger(service).handlers
-    assert isinstance(handler, logging.StreamHandler)
-    buffer = io.StringIO()
-    previous = handler.setStream(buffer)
-    try:
-        logging.getLogger(service).warning("Bearer %s", SECRET)
-        logging.getLogger(service).warning("unknown field pnapi_x; key pnapi_v1_0123456789abcdef")
-    finally:
-        handler.setStream(previous)
+    with function_log(name, f"redaction-args-{name}", monkeypatch) as (logger, buffer):
+        logger.warning("Bearer %s", SECRET)
+        logger.warning("unknown field pnapi_x; key pnapi_v1_0123456789abcdef")
     text = buffer.getvalue()
     assert SECRET not in text
     assert "Bearer ***" in text
@@ -79,18 +79,8 @@ def test_the_webhook_receivers_own_log_lines_go_through_the_function_handler(
 ) -> None:
     """The receiver logs with the standard library (no Powertools in the domain); bootstrap routes
     it through the function's handler, JSON-formatted and redacted."""
-    use_fake_credentials(monkeypatch, "us-east-1")
-    service = f"redaction-webhooks-{uuid.uuid4().hex[:8]}"
-    for key, value in {**ENVIRONMENT, "POWERTOOLS_SERVICE_NAME": service}.items():
-        monkeypatch.setenv(key, value)
-    load_function("webhooks")
-    (handler,) = logging.getLogger(service).handlers
-    buffer = io.StringIO()
-    previous = handler.setStream(buffer)  # type: ignore[attr-defined]
-    try:
+    with function_log("webhooks", "redaction-webhooks", monkeypatch) as (_, buffer):
         logging.getLogger("customers.webhooks.receiver").warning(f"refused Bearer {SECRET}")
-    finally:
-        handler.setStream(previous)  # type: ignore[attr-defined]
     line = buffer.getvalue()
     assert '"refused Bearer ***"' in line or "refused Bearer ***" in line
     assert SECRET not in line

@@ -54,22 +54,20 @@ def mocked_secretsmanager(monkeypatch: pytest.MonkeyPatch, region: str = "eu-wes
 
 @dataclass(frozen=True)
 class EventTap:
-    """An SQS queue that receives every ``paynow.customers`` event put on a custom bus."""
+    """An SQS queue that receives every event of one source put on a custom bus."""
 
     sqs: Any
     queue_url: str
 
     @classmethod
-    def on_new_bus(cls, region: str, bus: str) -> EventTap:
+    def on_new_bus(cls, region: str, bus: str, source: str = "paynow.customers") -> EventTap:
         """Create the bus (as template.yaml does) and the rule and queue that copy its events out."""
         events = boto3.client("events", region_name=region)
         events.create_event_bus(Name=bus)
         sqs = boto3.client("sqs", region_name=region)
         queue_url = sqs.create_queue(QueueName="event-tap")["QueueUrl"]
         attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]
-        events.put_rule(
-            Name="event-tap", EventBusName=bus, EventPattern=json.dumps({"source": ["paynow.customers"]})
-        )
+        events.put_rule(Name="event-tap", EventBusName=bus, EventPattern=json.dumps({"source": [source]}))
         events.put_targets(
             Rule="event-tap", EventBusName=bus, Targets=[{"Id": "q", "Arn": attributes["QueueArn"]}]
         )

@@ -12,6 +12,7 @@ import boto3
 import httpx
 from paynow_emulator import PayNowEmulator
 
+from tests.support.fake_aws import EventTap
 from tests.support.lambda_events import FakeLambdaContext, body_of, http_event
 
 REGION = "us-east-1"
@@ -27,8 +28,7 @@ URL = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com" + PATH
 class Hooks:
     function: ModuleType
     emulator: PayNowEmulator
-    sqs: Any
-    queue_url: str
+    tap: EventTap
 
     def post(self, raw: bytes, headers: dict[str, str]) -> tuple[int, Any]:
         event = http_event("POST", PATH, raw_body=raw.decode("utf-8", "surrogateescape"), headers=headers)
@@ -57,16 +57,7 @@ class Hooks:
         return subscription
 
     def bus_events(self) -> list[dict[str, Any]]:
-        seen: list[dict[str, Any]] = []
-        while batch := self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get(
-            "Messages", []
-        ):
-            seen.extend(json.loads(m["Body"]) for m in batch)
-            self.sqs.delete_message_batch(
-                QueueUrl=self.queue_url,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)],
-            )
-        return seen
+        return self.tap.drain()
 
 
 def delivering_to(hooks_ref: list[Hooks]) -> httpx.MockTransport:

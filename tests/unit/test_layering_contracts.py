@@ -14,18 +14,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.processes import run_captured
+
 ROOT = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
 def _lint_imports(layer: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return run_captured(
         [str(LINT_IMPORTS), "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
         cwd=layer,
         env={**os.environ, "PYTHONPATH": str(layer)},
-        capture_output=True,
-        text=True,
-        check=False,
         timeout=120,
     )
 

@@ -16,6 +16,8 @@ import uvicorn
 from paynow_emulator import Faults, PayNowEmulator
 from paynow_emulator.spec import SpecContract
 
+from tests.support.processes import run_captured
+
 CONTRACT = SpecContract()
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -161,14 +163,8 @@ def test_command_line_server_announces_its_port_once_ready() -> None:
 
 def test_command_line_rejects_a_bad_store_id() -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "local")}
-    result = subprocess.run(
-        [sys.executable, "-m", "paynow_emulator", "--store-id", "store-1"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    command = [sys.executable, "-m", "paynow_emulator", "--store-id", "store-1"]
+    result = run_captured(command, env=env, timeout=60)
     assert result.returncode == 2
     assert "store_id" in result.stderr
 

@@ -16,6 +16,8 @@ from paynow_emulator import HouseDecisions, PayNowEmulator
 from paynow_emulator.server import BackgroundServer
 from paynow_probe.__main__ import main
 
+from tests.support.processes import run_captured
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -87,8 +89,6 @@ def test_the_readme_command_make_probe_paynow_runs_every_probe() -> None:
     # venv first; treat the stamp as current then (a fresh clone's `make` builds it as usual).
     if subprocess.run(["make", "-q", ".venv/.installed"], cwd=REPO_ROOT, check=False).returncode != 0:
         command += ["-o", ".venv/.installed"]
-    result = subprocess.run(
-        command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=200, check=False
-    )
+    result = run_captured(command, env=env, timeout=200)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "13 probes, 0 disagree" in result.stdout

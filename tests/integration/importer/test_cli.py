@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from paynow_emulator import PayNowEmulator
 from paynow_emulator.server import BackgroundServer
 
 from tests.support.import_memory import csv_text, steam
+from tests.support.processes import run_captured
 
 
 def _file(tmp_path: Path) -> Path:
@@ -74,13 +74,10 @@ def test_import_without_credentials_explains_what_is_missing(
 
 def test_the_readme_command_validates_from_the_repository_root(tmp_path: Path) -> None:
     """README (Operator CLI): ``PYTHONPATH=layers/shared:local .venv/bin/python -m import_tools.cli …``."""
-    root = Path(__file__).resolve().parents[3]
     env = {**os.environ, "PYTHONPATH": "layers/shared:local"}
     command = [sys.executable, "-m", "import_tools.cli", "validate", str(_file(tmp_path)), "--quiet"]
     command += ["--report-dir", str(tmp_path / "out")]
-    done = subprocess.run(
-        command, cwd=root, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+    done = run_captured(command, env=env, timeout=120)
     assert done.returncode == 1, done.stderr
     assert '"valid": 2' in done.stdout
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import boto3
@@ -11,7 +10,7 @@ from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDE
 from moto import mock_aws
 from paynow_emulator import PayNowEmulator
 
-from tests.support.fake_aws import create_state_table, use_fake_credentials
+from tests.support.fake_aws import EventTap, create_state_table, use_fake_credentials
 from tests.support.lambda_events import load_function
 from tests.support.webhook_stack import BUCKET, BUS, REGION, SECRET, TABLE, Hooks, delivering_to
 
@@ -34,20 +33,10 @@ def hooks(monkeypatch: pytest.MonkeyPatch) -> Iterator[Hooks]:
         create_state_table(boto3.client("dynamodb"), TABLE)
         boto3.client("s3").create_bucket(Bucket=BUCKET)
         boto3.client("secretsmanager").create_secret(Name=SECRET, SecretString='{"secrets": []}')
-        events = boto3.client("events")
-        events.create_event_bus(Name=BUS)
-        sqs = boto3.client("sqs")
-        queue_url = sqs.create_queue(QueueName="webhook-tap")["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        events.put_rule(
-            Name="tap", EventBusName=BUS, EventPattern=json.dumps({"source": ["paynow.webhooks"]})
-        )
-        events.put_targets(Rule="tap", EventBusName=BUS, Targets=[{"Id": "q", "Arn": arn}])
+        tap = EventTap.on_new_bus(REGION, BUS, source="paynow.webhooks")
         emulator = PayNowEmulator()
         ref: list[Hooks] = []
-        hooks = Hooks(load_function("webhooks"), emulator, sqs, queue_url)
+        hooks = Hooks(load_function("webhooks"), emulator, tap)
         ref.append(hooks)
         emulator.webhooks.transport = delivering_to(ref)
         emulator.webhooks.policy = emulator.webhooks.policy.with_values(

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.processes import run_captured
 
 REPO = Path(__file__).resolve().parents[3]
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -40,15 +41,7 @@ def test_every_make_target_readme_names_exists(target: str) -> None:
 @pytest.mark.parametrize("module", MODULES)
 def test_every_python_module_readme_names_answers_help(module: str) -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(["local", "layers/shared"])}
-    completed = subprocess.run(
-        [sys.executable, "-m", module, "--help"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    completed = run_captured([sys.executable, "-m", module, "--help"], env=env, timeout=120)
     assert completed.returncode == 0, completed.stderr
     assert "usage:" in completed.stdout.lower()
 
@@ -66,15 +59,7 @@ def test_every_python_module_readme_names_answers_help(module: str) -> None:
 )
 def test_ops_subcommands_readme_uses_answer_help(subcommand: list[str]) -> None:
     env = {**os.environ, "PYTHONPATH": "local"}
-    completed = subprocess.run(
-        [sys.executable, "-m", "ops", *subcommand, "--help"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    completed = run_captured([sys.executable, "-m", "ops", *subcommand, "--help"], env=env, timeout=120)
     assert completed.returncode == 0, completed.stderr
     for option in re.findall(rf"-m ops {' '.join(subcommand)}[^\n`]*", README):
         for flag in re.findall(r"(--[a-z-]+)", option):
@@ -91,14 +76,6 @@ def test_the_csv_sections_validate_command_runs_verbatim(tmp_path: Path) -> None
         (tmp_path / name).symlink_to(REPO / name)
     (tmp_path / "FILE.csv").write_text("steamid;Username\n76561198012345678;Alice\n7.65612E+16;Bob\n")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    completed = subprocess.run(
-        ["bash", "-c", CSV_VALIDATE],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    completed = run_captured(["bash", "-c", CSV_VALIDATE], cwd=tmp_path, env=env, timeout=120)
     assert completed.returncode == 1, completed.stderr  # one row rejected
     assert list((tmp_path / "import-reports").rglob("rejected.csv"))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 from ops.openapi import run, schema_json
+
+from tests.support.processes import run_captured
 
 CHECKED_IN = Path(__file__).resolve().parents[3] / "openapi" / "http-api.json"
 
@@ -29,15 +30,8 @@ def test_check_reports_a_stale_document_and_writing_makes_it_current(tmp_path: P
 
 
 def test_readme_check_command_passes_on_the_checked_in_document() -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "ops", "openapi", "--check"],
-        cwd=CHECKED_IN.parents[1],
-        env={**os.environ, "PYTHONPATH": "local:layers/shared"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    env = {**os.environ, "PYTHONPATH": "local:layers/shared"}
+    completed = run_captured([sys.executable, "-m", "ops", "openapi", "--check"], env=env, timeout=120)
     assert completed.returncode == 0, completed.stderr
     assert "is current" in completed.stdout
 
