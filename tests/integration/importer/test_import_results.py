@@ -168,6 +168,24 @@ def test_a_duplicate_row_says_which_line_won_and_what_it_differed_in(import_stac
     assert reasons["5"] == "duplicate of line 3, which is the one imported (same data)"
 
 
+def test_a_duplicate_in_a_wide_file_names_its_metadata_columns_together(import_stack: ImportStack) -> None:
+    header = ["steam_id", "name", *(f"metadata.m{i}" for i in range(12))]
+    first = [steam(1), "Ann", *["x"] * 12]
+    rows = [
+        first,
+        [steam(1), "Annie", *["x"] * 11, "y"],  # name and one metadata cell
+        [f" {steam(1)} ", "Ann ", *["x"] * 12],  # same data, spelled with blanks
+    ]
+    import_stack.put("incoming/wide.csv", csv_text(header, rows))
+    summary = import_stack.run("incoming/wide.csv")
+    reasons = {r[0]: r[2] for r in import_stack.report(summary)[1:]}
+    assert reasons["3"] == (
+        "duplicate of line 2, which is the one imported; this row differed in name, metadata (one or "
+        "more of its 12 columns) and was not imported"
+    )
+    assert reasons["4"] == "duplicate of line 2, which is the one imported (same data)"
+
+
 @pytest.mark.parametrize(
     ("encoding", "prefix", "codec"),
     [

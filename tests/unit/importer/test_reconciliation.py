@@ -133,7 +133,7 @@ def rows(first: int, count: int = 200) -> list[ValidRow]:
     made = []
     for n in range(first, first + count):
         steam = str(76561198000000000 + n)
-        made.append(ValidRow(n + 2, [steam], ("s:" + steam,), {"steam_id": steam}))
+        made.append(ValidRow(n + 2, [steam], ("s:" + steam,), {"steam_id": steam}, ()))
     return made
 
 

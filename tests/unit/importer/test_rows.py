@@ -77,26 +77,53 @@ def test_short_rows_are_padded_and_trailing_empty_cells_ignored() -> None:
     assert isinstance(_validate([STEAM, "", "", "", "", "", "", ""]), ValidRow)
 
 
-_cell = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+_cell = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12).filter(
+    lambda text: text.strip() == text and "," not in text
+)
+
+
+def _fingerprint(validator: RowValidator, values: list[str]) -> tuple[int, ...]:
+    row = validator.validate(7, values)
+    assert isinstance(row, ValidRow), row
+    return row.fingerprint
 
 
 @given(name=_cell, tier=_cell, note=_cell, other_note=_cell, pad=st.sampled_from(["", " ", "  "]))
-def test_a_fingerprint_covers_the_imported_cells_only_ignoring_surrounding_blanks(
+def test_a_fingerprint_covers_what_is_imported_not_how_the_cells_spell_it(
     name: str, tier: str, note: str, other_note: str, pad: str
 ) -> None:
-    validator = RowValidator(map_header(["notes", "steam_id", "name", "metadata.tier"]))
-    first = validator.fingerprint([note, STEAM, name, tier])
-    assert validator.fingerprint([other_note, pad + STEAM, name.strip() + pad, pad + tier.strip()]) == first
+    validator = RowValidator(map_header(["notes", "steam_id", "uuid", "platform", "name", "metadata.tier"]))
+    first = _fingerprint(validator, [note, STEAM, UUID, "java", name[:50], tier])
+    # Another unimported cell, blanks around cells, the UUID's letter case and dashes, the platform's case.
+    dashed = "069a79f4-44e9-4726-a5be-fca90e38aaf5"
+    again = [other_note, pad + STEAM, dashed + pad, "JAVA", pad + name[:50], tier + pad]
+    assert _fingerprint(validator, again) == first
 
 
 @given(column=st.integers(0, 2), old=_cell, new=_cell)
-def test_a_changed_imported_cell_changes_its_own_place_in_the_fingerprint(
+def test_a_changed_imported_value_changes_its_own_place_in_the_fingerprint(
     column: int, old: str, new: str
 ) -> None:
-    assume(hash(old.strip()) & 0xFFFFFF != hash(new.strip()) & 0xFFFFFF)
-    validator = RowValidator(map_header(["steam_id", "name", "metadata.tier"]))
-    before = [STEAM, "Ann", "gold"]
+    assume(hash(old) & 0xFFFFFF != hash(new) & 0xFFFFFF)
+    validator = RowValidator(map_header(["steam_id", "name", "metadata.a", "metadata.b"]))
+    before = [STEAM, "Ann", "gold", "eu"]
     after = list(before)
-    before[column], after[column] = old, new
-    a, b = validator.fingerprint(before), validator.fingerprint(after)
-    assert [i for i in range(3) if a[i] != b[i]] == [column]
+    before[column + 1], after[column + 1] = old[:50], new[:50]
+    assume(old[:50] != new[:50])
+    a, b = _fingerprint(validator, before), _fingerprint(validator, after)
+    assert validator.compared == [(0,), (1,), (2,), (3,)]
+    assert [i for i in range(4) if a[i] != b[i]] == [column + 1]
+
+
+def test_a_wide_file_compares_its_metadata_as_one_value_so_the_fingerprint_stays_short() -> None:
+    header = ["steam_id", "name", *(f"metadata.m{i}" for i in range(400))]
+    validator = RowValidator(map_header(header))
+    values = [STEAM, "Ann", *(f"v{i}" if i % 10 == 0 else "" for i in range(400))]  # 40 filled
+    changed = [*values[:-1], "other"]
+
+    first, second = _fingerprint(validator, values), _fingerprint(validator, changed)
+
+    assert validator.compared == [(0,), (1,), tuple(range(2, 402))]
+    assert len(first) == 3
+    assert first[:2] == second[:2]
+    assert first[2] != second[2]

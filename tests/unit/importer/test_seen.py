@@ -1,5 +1,9 @@
+import os
 from typing import NamedTuple
 
+from customers.importer.model.valid_row import ValidRow
+from customers.importer.reading.columns import map_header
+from customers.importer.reading.rows import RowValidator
 from customers.importer.reading.seen import FirstUse, SeenIdentities
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -56,3 +60,19 @@ def test_claim_matches_a_reference_model(batches: list[list[tuple[list[str], int
                 if first is None:
                     owner.update(dict.fromkeys(row.identity_keys, FirstUse(row.line, list(row.fingerprint))))
             assert seen.claim(rows) == expected
+
+
+def test_the_index_stays_small_per_row_however_wide_the_file(tmp_path) -> None:
+    """/tmp is the import function's only disk: a 400-column export must cost what a narrow one does."""
+    width = 400
+    validator = RowValidator(map_header(["steam_id", "name", *(f"metadata.m{i}" for i in range(width))]))
+    rows = []
+    for n in range(5000):
+        row = validator.validate(n + 2, [str(76561198000000000 + n), f"P{n}", *([f"v{n}"] * 40), *[""] * 360])
+        assert isinstance(row, ValidRow)
+        rows.append(row)
+    with SeenIdentities(str(tmp_path)) as seen:
+        for start in range(0, len(rows), 1000):
+            seen.claim(rows[start : start + 1000])
+        per_row = os.path.getsize(seen._path) / len(rows)
+    assert per_row < 150, f"{per_row:.0f} bytes per row"

@@ -31,7 +31,7 @@ XUID = "2535411111111111"
 def row(n: int, **fields: str) -> ValidRow:
     body = {"steam_id": steam(n), **fields}
     keys = tuple(IDENTITY_PREFIX[LookupKey(k)] + v for k, v in body.items() if k in ("steam_id", "xbox_xuid"))
-    return ValidRow(line=n + 1, values=list(body.values()), identity_keys=keys, body=body)
+    return ValidRow(line=n + 1, values=list(body.values()), identity_keys=keys, body=body, fingerprint=())
 
 
 def send(

@@ -111,7 +111,7 @@ class ImportEngine:
         self._report = ReportFormat()
         self._header: list[str] = []
         self._id_columns: list[int | None] = [None, None, None]
-        self._compared: list[int] = []
+        self._compared: list[tuple[int, ...]] = []
 
     def run(
         self, version: ObjectVersion, state: ImportState, report_prefix: str, deadline: Deadline
@@ -240,8 +240,10 @@ class ImportEngine:
         """Which line won and which imported columns this row differs in, wherever that line is."""
         reason = f"duplicate of line {first.line}, which is the one imported"
         differing = [
-            self._header[i][:40] if i < len(self._header) else f"column {i + 1}"
-            for i, a, b in zip(self._compared, first.fingerprint, row.fingerprint, strict=True)
+            self._column_label(columns)
+            for columns, a, b in sorted(
+                zip(self._compared, first.fingerprint, row.fingerprint, strict=True), key=lambda c: c[0]
+            )
             if a != b
         ]
         if not differing:
@@ -250,6 +252,12 @@ class ImportEngine:
             f" and {len(differing) - 10} more" if len(differing) > 10 else ""
         )
         return reason + "; this row differed in " + shown + " and was not imported"
+
+    def _column_label(self, columns: tuple[int, ...]) -> str:
+        if len(columns) > 1:
+            return f"metadata (one or more of its {len(columns)} columns)"
+        (i,) = columns
+        return self._header[i][:40] if i < len(self._header) else f"column {i + 1}"
 
     def _result_lines(self, segment: Segment, outcomes: dict[int, tuple[Outcome, str]]) -> list[ResultLine]:
         """One line per record of the segment, in file order."""

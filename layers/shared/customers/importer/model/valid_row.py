@@ -14,14 +14,14 @@ IDENTITY_PREFIX = {LookupKey.STEAM_ID: "s:", LookupKey.MINECRAFT_UUID: "m:", Loo
 @dataclass(slots=True)
 class ValidRow:
     """A row ready to send: the upsert ``body``, its ``identity_keys`` (``IDENTITY_PREFIX`` + value,
-    the in-file duplicate keys; never empty) and its ``fingerprint`` (a short hash of each imported
-    cell, in ``RowValidator.compared`` order: what tells a later duplicate which cells it differs in)."""
+    the in-file duplicate keys; never empty) and its ``fingerprint`` (``RowValidator.fingerprint``:
+    what tells a later duplicate which imported values it differs in)."""
 
     line: int
     values: list[str]
     identity_keys: tuple[str, ...]
     body: dict[str, Any]
-    fingerprint: tuple[int, ...] = ()
+    fingerprint: tuple[int, ...]
 
     def upsert(self) -> CustomerUpsert:
         return CustomerUpsert(**self.body)

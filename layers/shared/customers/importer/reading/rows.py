@@ -25,10 +25,13 @@ METADATA_MAX_KEYS = 50
 METADATA_KEY_MAX = 40
 METADATA_VALUE_MAX = 500
 PLATFORMS = frozenset(p.value for p in MinecraftPlatform)
-# 24 bits per cell: two different cells hash alike once in 16 million, and the seen-identities index
-# stays small. Python's string hash is per process, which is enough: the index is rebuilt by every
-# invocation (``ImportEngine._replay``) and never leaves it.
+# 24 bits per compared value: two different values hash alike once in 16 million. Python's string
+# hash is per process, which is enough: the duplicate index is rebuilt by every invocation
+# (``ImportEngine._replay``) and never leaves it.
 FINGERPRINT_MASK = 0xFFFFFF
+# Metadata columns compared one by one up to this many; a wider file compares its metadata as one
+# value, so the duplicate index holds at most 5 + 8 hashes per row however wide the export.
+METADATA_SLOTS = 8
 
 
 # ASCII digit strings of one length order as text exactly as they do as numbers: the common,
@@ -69,8 +72,17 @@ class RowValidator:
         self._may_exceed_keys = len(self._metadata) > METADATA_MAX_KEYS
         # With short keys and few columns no row can break the key limits: skip the check per row.
         self._check_keys = bool(self._long_keys) or self._may_exceed_keys
-        # The imported columns, in file order: a duplicate is compared with the row it repeats on these.
-        self.compared = sorted([*columns.fields.values(), *columns.metadata])
+        # What a duplicate is compared on with the row it repeats: the imported values (normalised, as
+        # sent), in ``fingerprint`` order; ``compared`` gives each one's column indexes.
+        profile = sorted((index, column.value) for column, index in columns.fields.items())
+        self._profile_keys = [key for _, key in profile]
+        self.compared: list[tuple[int, ...]] = [(index,) for index, _ in profile]
+        if len(self._metadata) <= METADATA_SLOTS:
+            self._metadata_keys: list[str] | None = [key for _, key in self._metadata]
+            self.compared += [(index,) for index, _ in self._metadata]
+        else:
+            self._metadata_keys = None
+            self.compared.append(tuple(index for index, _ in self._metadata))
 
     def _metadata_problem(self, metadata: dict[str, str]) -> str | None:
         """Limits that depend on which metadata cells are filled (checked only when they can fail)."""
@@ -103,11 +115,19 @@ class RowValidator:
             rejection = self._add_metadata(line, fields, body)
         if rejection is not None:
             return rejection
-        return ValidRow(line, fields, tuple(keys), body, self.fingerprint(fields))
+        return ValidRow(line, fields, tuple(keys), body, self.fingerprint(body))
 
-    def fingerprint(self, fields: list[str]) -> tuple[int, ...]:
-        """A short hash of each imported cell (surrounding blanks ignored, as validation does)."""
-        return tuple([hash(fields[i].strip()) & FINGERPRINT_MASK for i in self.compared])
+    def fingerprint(self, body: dict[str, Any]) -> tuple[int, ...]:
+        """A short hash of each value ``body`` imports, in ``compared`` order (a blank cell and a
+        missing one alike): what a later duplicate is compared with, without keeping this row."""
+        get = body.get
+        prints = [hash(get(key)) & FINGERPRINT_MASK for key in self._profile_keys]
+        metadata: dict[str, str] = get("metadata") or {}
+        if self._metadata_keys is None:
+            prints.append(hash(tuple(metadata.items())) & FINGERPRINT_MASK)
+        else:
+            prints += [hash(metadata.get(key)) & FINGERPRINT_MASK for key in self._metadata_keys]
+        return tuple(prints)
 
     def _fit_width(self, line: int, fields: list[str]) -> list[str] | Rejection:
         """The row padded or trimmed to the header's width; extra cells may only be blank."""

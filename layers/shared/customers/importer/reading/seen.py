@@ -3,8 +3,8 @@
 A Python set of a million ids costs ~100 MB; an SQLite B-tree in a temp file costs a bounded page cache.
 Each identity remembers the line that first used it, so a resumed run can drop what a crashed run
 recorded beyond the checkpoint and the report can name the original line of a duplicate, and that
-row's fingerprint (a short hash per imported column, see ``RowValidator.fingerprint``), so a duplicate
-anywhere in the file can say which columns it differed in without the first row being kept.
+row's fingerprint (at most 13 short hashes of what it imports, see ``RowValidator.fingerprint``), so a
+duplicate anywhere in the file can say which columns it differed in without the first row being kept.
 """
 
 from __future__ import annotations
@@ -76,8 +76,8 @@ class SeenIdentities:
         before = self._db.total_changes
         first = rows[0].line
         if len(keys) == len(rows) and rows[-1].line - first == len(rows) - 1:
-            # The usual batch: one identity per row, on consecutive lines. A bare array of keys is
-            # the cheapest payload to encode and to unpack.
+            # The usual batch: one identity per row, on consecutive lines. The line is implied by the
+            # position, the cheapest payload to encode and to unpack.
             run = [[row.identity_keys[0], row.fingerprint] for row in rows]
             self._db.execute(_INSERT_RUN, (first, json.dumps(run)))
         else:
