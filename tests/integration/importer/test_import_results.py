@@ -12,6 +12,7 @@ from customers.importer.config import ExistingMode
 from customers.importer.model.report_csv import ReportEncoding
 from customers.importer.model.state import ImportStatus
 from customers.importer.model.summary import Summary
+from customers.importer.reading import csvreader
 from customers.importer.triggers import parse_event
 from paynow.models import CustomerUpsert
 
@@ -195,12 +196,18 @@ def test_a_duplicate_in_a_wide_file_names_its_metadata_columns_together(import_s
     ],
 )
 def test_reports_keep_the_uploads_encoding_across_hops(
-    import_stack: ImportStack, encoding: ReportEncoding, prefix: bytes, codec: str
+    import_stack: ImportStack,
+    encoding: ReportEncoding,
+    prefix: bytes,
+    codec: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Excel opens a report as it opened the upload: same BOM (or none), same encoding, every part."""
     rows = [[steam(i), "Zoë"] if i % 250 else ["bad-id", "Zoë"] for i in range(1, 1001)]
     body = prefix + csv_text(["steam_id", "name"], rows, delimiter=";").encode(codec)
-    # Only a mixed Windows-1252 file can hold a character that encoding lacks: a UTF-8 line.
+    # Only a Windows-1252 file with a UTF-8 line beyond the encoding sample can hold a character
+    # that encoding lacks.
+    monkeypatch.setattr(csvreader, "ENCODING_SAMPLE_BYTES", 4096)
     body += "bad-id;李\n".encode()
     import_stack.put("incoming/accents.csv", body)
     # Each invocation starts with less time left than the reserve: it sends one segment and hands over.
@@ -229,6 +236,22 @@ def test_reports_keep_the_uploads_encoding_across_hops(
         assert summary.report_note.startswith("1 report row held characters windows-1252 cannot represent")
     else:
         assert summary.report_note is None
+
+
+def test_a_windows_1252_upload_with_utf8_lines_gets_utf8_reports_that_lose_nothing(
+    import_stack: ImportStack,
+) -> None:
+    """A file pasted together from two sources: Windows-1252 would turn 李 into ?, so UTF-8 (with
+    the BOM Excel needs) it is."""
+    cp1252 = csv_text(["steam_id", "name"], [[steam(1), "Zoë"], ["bad-id", "Zoë"]]).encode("cp1252")
+    import_stack.put("incoming/pasted.csv", cp1252 + "bad-id;李\n".replace(";", ",").encode())
+    summary = import_stack.run("incoming/pasted.csv")
+    assert summary.report_encoding is ReportEncoding.UTF8_BOM
+    assert summary.report_note is None
+    data = _body(import_stack, summary.rejected_report)
+    assert data.startswith(b"\xef\xbb\xbf")
+    rejected = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [r[4] for r in rejected[1:]] == ["Zoë", "李"]
 
 
 def test_a_duplicate_far_from_its_first_row_and_in_a_later_invocation_says_what_it_differed_in(

@@ -7,7 +7,7 @@ from customers.importer.reading.csvreader import (
     Position,
     RecordReader,
     read_header,
-    sample_is_utf8,
+    sample_text,
     sniff_delimiter,
 )
 from hypothesis import given
@@ -192,20 +192,13 @@ def test_cr_only_line_endings_are_refused_with_advice() -> None:
         read_header(_stream(b"steam_id,name\r76561198000000001,Ann\r"))
 
 
-@given(st.text(max_size=200), st.integers(1, 64))
+@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=200), st.integers(1, 64))
 def test_utf8_text_cut_anywhere_by_the_sample_is_utf8(text: str, sample: int) -> None:
-    data = text.encode("utf-8", errors="surrogatepass")
+    data = text.encode("utf-8")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(csvreader, "ENCODING_SAMPLE_BYTES", sample)
-        assert sample_is_utf8(_stream(data)) is (_valid_utf8(data))
-
-
-def _valid_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+        seen = sample_text(_stream(data))
+    assert seen == csvreader.TextSample(windows_1252=False, utf8_text=not data[:sample].isascii())
 
 
 @given(
@@ -215,8 +208,15 @@ def _valid_utf8(data: bytes) -> bool:
 )
 def test_windows_1252_accents_within_the_sample_are_not_utf8(before: str, accent: str, after: str) -> None:
     data = f"{before}{accent}{after}\n".encode("cp1252")
-    assert not sample_is_utf8(_stream(data))
-    assert sample_is_utf8(_stream(data.replace(accent.encode("cp1252"), accent.encode("utf-8"))))
+    assert sample_text(_stream(data)) == csvreader.TextSample(windows_1252=True, utf8_text=False)
+    utf8 = data.replace(accent.encode("cp1252"), accent.encode("utf-8"))
+    assert sample_text(_stream(utf8)) == csvreader.TextSample(windows_1252=False, utf8_text=True)
+    # Both kinds of line in one file: the sample sees both.
+    assert sample_text(_stream(data + utf8)) == csvreader.TextSample(windows_1252=True, utf8_text=True)
+
+
+def test_an_ascii_sample_holds_neither_kind_of_text() -> None:
+    assert sample_text(_stream(b"76561198000000001,Ann\n")) == csvreader.TextSample(False, False)
 
 
 def test_the_header_line_itself_can_show_windows_1252() -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+from codecs import BOM_UTF8
 
-from customers.importer.model.report_csv import BOM_UTF8, ReportEncoding, ReportFormat
+import pytest
+from customers.importer.model.report_csv import ReportEncoding, ReportFormat
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -42,7 +44,9 @@ def test_header_and_parts_read_back_as_one_csv_in_the_uploads_conventions(
     assert not any(e.data.startswith(BOM_UTF8) for e in encoded[1:])
     everything = [header, *rows]
     assert _parse(data, report) == [_as_written(row, report) for row in everything]
-    changed = sum(_as_written(row, report) != row for row in everything)
+    # U+FFFD (bytes the upload left undefined) becomes '?' without counting.
+    plain = [[cell.replace("\ufffd", "?") for cell in row] for row in everything]
+    changed = sum(_as_written(row, report) != row for row in plain)
     assert sum(e.replaced_rows for e in encoded) == changed
 
 
@@ -53,7 +57,26 @@ def test_a_windows_1252_report_keeps_accents_and_replaces_what_it_cannot_hold() 
     assert encoded.replaced_rows == 1
 
 
-def test_the_upload_convention_follows_its_bom_and_its_text() -> None:
-    assert ReportEncoding.of_upload(bom=True, windows_1252=True) is ReportEncoding.UTF8_BOM
-    assert ReportEncoding.of_upload(bom=False, windows_1252=False) is ReportEncoding.UTF8
-    assert ReportEncoding.of_upload(bom=False, windows_1252=True) is ReportEncoding.WINDOWS_1252
+def test_bytes_the_upload_left_undefined_become_a_question_mark_that_no_note_counts() -> None:
+    """A row rejected as undecodable holds U+FFFD for those bytes: '?' loses nothing the upload held."""
+    encoded = ReportFormat(";", ReportEncoding.WINDOWS_1252).rows([["caf\ufffd", "ok"], ["李\ufffd", "x"]])
+    assert encoded.data == "caf?;ok\r\n??;x\r\n".encode("cp1252")
+    assert encoded.replaced_rows == 1
+
+
+@pytest.mark.parametrize(
+    ("bom", "windows_1252", "utf8_text", "expected"),
+    [
+        (True, True, False, ReportEncoding.UTF8_BOM),
+        (True, False, True, ReportEncoding.UTF8_BOM),
+        (False, False, False, ReportEncoding.UTF8),
+        (False, False, True, ReportEncoding.UTF8),
+        (False, True, False, ReportEncoding.WINDOWS_1252),
+        # Windows-1252 lines and UTF-8 lines: only UTF-8 holds both, with a BOM so Excel reads it.
+        (False, True, True, ReportEncoding.UTF8_BOM),
+    ],
+)
+def test_the_upload_convention_follows_its_bom_and_its_text(
+    bom: bool, windows_1252: bool, utf8_text: bool, expected: ReportEncoding
+) -> None:
+    assert ReportEncoding.of_upload(bom=bom, windows_1252=windows_1252, utf8_text=utf8_text) is expected

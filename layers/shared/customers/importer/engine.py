@@ -36,7 +36,7 @@ from customers.importer.reading.csvreader import (
     RecordReader,
     name_problem,
     read_header,
-    sample_is_utf8,
+    sample_text,
 )
 from customers.importer.reading.rows import RowValidator
 from customers.importer.reading.seen import FirstUse, SeenIdentities
@@ -127,14 +127,18 @@ class ImportEngine:
             try:
                 with self._source.open(version, 0) as stream:
                     header = read_header(stream)
-                    windows_1252 = header.windows_1252 or not sample_is_utf8(stream)
+                    sample = sample_text(stream)
                 columns = map_header(header.fields)
             except (CsvFileError, HeaderError) as exc:
                 state.error = str(exc)
                 return RunOutcome.REJECTED
             state.header = header.fields
             state.delimiter = header.delimiter
-            state.report_encoding = ReportEncoding.of_upload(bom=header.bom, windows_1252=windows_1252)
+            state.report_encoding = ReportEncoding.of_upload(
+                bom=header.bom,
+                windows_1252=header.windows_1252 or sample.windows_1252,
+                utf8_text=sample.utf8_text or not (header.windows_1252 or "".join(header.fields).isascii()),
+            )
             state.data_offset = state.offset = header.end.offset
             state.data_line = state.line = header.end.line
             state.unknown_columns = shown_columns(columns.unknown)

@@ -10,15 +10,27 @@ from __future__ import annotations
 
 import csv
 import io
+from codecs import BOM_UTF8
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-BOM_UTF8 = b"\xef\xbb\xbf"
 # A cell starting with one of these is evaluated as a formula by Excel/Sheets/LibreOffice.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # What a character the report's encoding cannot represent is written as.
 REPLACEMENT = "?"
+
+
+# What decoding with errors="replace" makes of bytes it cannot decode.
+DECODE_REPLACEMENT = "\N{REPLACEMENT CHARACTER}"
+
+
+def _encodes(character: str, codec: str) -> bool:
+    try:
+        character.encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def neutralise(value: str) -> str:
@@ -34,9 +46,10 @@ class ReportEncoding(StrEnum):
     WINDOWS_1252 = "windows-1252"
 
     @classmethod
-    def of_upload(cls, *, bom: bool, windows_1252: bool) -> ReportEncoding:
-        """A BOM settles it; otherwise text that is not UTF-8 was written in Windows-1252."""
-        if bom:
+    def of_upload(cls, *, bom: bool, windows_1252: bool, utf8_text: bool) -> ReportEncoding:
+        """A BOM settles it; text that is not UTF-8 was written in Windows-1252, unless UTF-8 text is
+        mixed in: then UTF-8 with a BOM, which holds every character and which Excel reads."""
+        if bom or (windows_1252 and utf8_text):
             return cls.UTF8_BOM
         return cls.WINDOWS_1252 if windows_1252 else cls.UTF8
 
@@ -86,7 +99,9 @@ class ReportFormat:
                 parts.append(text.encode(codec))
             except UnicodeEncodeError:
                 parts.append(text.encode(codec, errors="replace"))
-                replaced += 1
+                # U+FFFD stands for bytes the upload's encoding left undefined (the row was rejected
+                # as undecodable): '?' loses nothing the upload held, so it is not counted.
+                replaced += any(c != DECODE_REPLACEMENT and not _encodes(c, codec) for c in text)
         return Encoded(b"".join(parts), replaced)
 
     def _text(self, rows: list[list[str]]) -> str:

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import csv
 import itertools
+from codecs import BOM_UTF8
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-BOM_UTF8 = b"\xef\xbb\xbf"
 DELIMITERS = (",", ";", "\t")
 UNDECODABLE = "\ufffd"
 # A real export's header is a few hundred bytes. The header is kept in the checkpoint (a DynamoDB item,
@@ -173,16 +173,44 @@ def read_header(stream: BinaryIO) -> Header:
 ENCODING_SAMPLE_BYTES = 1 << 20
 
 
-def sample_is_utf8(stream: BinaryIO) -> bool:
-    """Whether the next ``ENCODING_SAMPLE_BYTES`` of the stream are UTF-8 (a character cut by the
+@dataclass(frozen=True, slots=True)
+class TextSample:
+    """What the start of the data holds: lines that are not UTF-8 (so Windows-1252) and lines of
+    non-ASCII UTF-8; a file pasted together from two sources holds both."""
+
+    windows_1252: bool
+    utf8_text: bool
+
+
+def sample_text(stream: BinaryIO) -> TextSample:
+    """The next ``ENCODING_SAMPLE_BYTES`` of the stream, line by line (a UTF-8 character cut by the
     sample's end counts as UTF-8). Accented Windows-1252 text is practically never valid UTF-8."""
     sample = stream.read(ENCODING_SAMPLE_BYTES)
+    if sample.isascii():
+        return TextSample(windows_1252=False, utf8_text=False)
     try:
         sample.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        cut = len(sample) == ENCODING_SAMPLE_BYTES and exc.end == len(sample)
-        return cut and exc.reason == "unexpected end of data"
-    return True
+    except UnicodeDecodeError:
+        pass
+    else:
+        return TextSample(windows_1252=False, utf8_text=True)
+    cut = len(sample) == ENCODING_SAMPLE_BYTES
+    lines = sample.split(b"\n")
+    windows_1252 = utf8_text = False
+    for number, line in enumerate(lines, start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            at_cut = cut and number == len(lines) and exc.end == len(line)
+            if at_cut and exc.reason == "unexpected end of data":
+                utf8_text = True
+            else:
+                windows_1252 = True
+        else:
+            utf8_text = True
+    return TextSample(windows_1252=windows_1252, utf8_text=utf8_text)
 
 
 def _check_header(head: list[str]) -> None:
