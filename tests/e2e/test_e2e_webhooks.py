@@ -20,7 +20,13 @@ from paynow_emulator.signature import sign
 @pytest.fixture(scope="module")
 def hooks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("devstack-webhooks")
-    process, ready, log = start_stack(workdir, "--parameter", "OnChargeback=invalidate-tokens")
+    # These tests are about verification and deduplication under concurrency, not throttling: the
+    # route's default throttle (25 rps) answers 429 to a fast machine's thousand deliveries.
+    process, ready, log = start_stack(
+        workdir,
+        *("--parameter", "OnChargeback=invalidate-tokens"),
+        *("--parameter", "ThrottlingRate=10000", "--parameter", "ThrottlingBurst=10000"),
+    )
     info = wait_ready(process, ready, log)
     yield Stack(info=info, workdir=workdir, log=log)
     stop_stack(process)
