@@ -4,6 +4,7 @@ the EventBridge event log, the local drop folder and the report mirror."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import threading
 import time
@@ -171,6 +172,13 @@ class DropWatcher:
         )
 
 
+# The importer's report parts (``<report folder>/parts/000000001.csv``, ``…/results/parts/…``): internal
+# pieces of results.csv and rejected.csv, deleted when the import finishes. Not reports.
+_REPORT_PART = re.compile(r"/parts/[0-9]+\.csv$")
+# Listed, then gone before it was read: a part just discarded, or a report deleted.
+_SKIPPED_READS = ("PreconditionFailed", "NoSuchKey")
+
+
 class ReportMirror:
     """Copies new or changed objects under the reports prefix into a local folder."""
 
@@ -200,7 +208,7 @@ class ReportMirror:
         for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
             for item in page.get("Contents", []):
                 key, etag = item["Key"], item["ETag"]
-                if self._etags.get(key) == etag or key.endswith("/"):
+                if self._etags.get(key) == etag or key.endswith("/") or _REPORT_PART.search(key):
                     continue
                 target = self._target(key)
                 if target is None:
@@ -214,10 +222,11 @@ class ReportMirror:
                 try:
                     # Only the listed version: a report folder is written in order (CSVs, then the
                     # final summary.json), so a summary.json rewritten since the listing would arrive
-                    # without the CSVs written just before it. The next pass lists them all.
+                    # without the CSVs written just before it. The next pass lists them all. An object
+                    # deleted since the listing is skipped too, so it cannot end the pass.
                     body = self.aws.s3.get_object(Bucket=self.bucket, Key=key, IfMatch=etag)["Body"]
                 except ClientError as exc:
-                    if exc.response.get("Error", {}).get("Code") != "PreconditionFailed":
+                    if exc.response.get("Error", {}).get("Code") not in _SKIPPED_READS:
                         raise
                     continue
                 with body, partial.open("wb") as out:

@@ -121,7 +121,7 @@ def _print(summary: Summary, out: Any) -> None:
     ):
         print(f"\nrejected rows (first {SHOWN_REJECTIONS}; all in {summary.rejected_report}):", file=out)
         # The report is in the upload's delimiter and encoding (a BOM, if any, is read as part of row 0).
-        encoding = ReportEncoding(summary.report_encoding or ReportEncoding.UTF8_BOM)
+        encoding = summary.report_encoding or ReportEncoding.UTF8_BOM
         with Path(summary.rejected_report).open(encoding=encoding.codec, newline="") as handle:
             for index, row in enumerate(csv.reader(handle, delimiter=summary.delimiter or ",")):
                 if index > SHOWN_REJECTIONS:

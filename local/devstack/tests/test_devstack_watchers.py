@@ -105,6 +105,54 @@ def test_a_summary_rewritten_after_the_listing_waits_for_the_reports_written_bef
     assert (tmp_path / "a" / "rejected.csv").read_bytes() == b"line\r\n"
 
 
+def deleting_after_the_listing(aws: Aws, bucket: str, keys: list[str]) -> Any:
+    """A paginator stand-in: ``keys`` are deleted right after they were listed."""
+    listing = aws.s3.get_paginator
+
+    class DeletedWhileListed:
+        def __init__(self, name: Literal["list_objects_v2"]) -> None:
+            self._paginator = listing(name)
+
+        def paginate(self, *, Bucket: str, Prefix: str) -> list[Any]:
+            pages = list(self._paginator.paginate(Bucket=Bucket, Prefix=Prefix))
+            aws.s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys]})
+            return pages
+
+    return DeletedWhileListed
+
+
+def test_report_parts_deleted_after_the_listing_are_not_mirrored_and_the_summary_still_is(
+    tmp_path: Path, aws: Aws, bucket: str, console: CapturedConsole, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mirror = ReportMirror(aws, bucket=bucket, prefix="reports/", folder=tmp_path, console=console)
+    parts = ["reports/a.csv/v1/parts/000000000.csv", "reports/a.csv/v1/results/parts/000000000.csv"]
+    for key in parts:
+        aws.s3.put_object(Bucket=bucket, Key=key, Body=b"line\r\n")
+    aws.s3.put_object(Bucket=bucket, Key="reports/a.csv/v1/summary.json", Body=b'{"status": "completed"}')
+    # An upload in a folder named "parts" has reports like any other.
+    aws.s3.put_object(Bucket=bucket, Key="reports/parts/b.csv/v1/summary.json", Body=b"{}")
+    # One part set is discarded (``discard_parts``) while the mirror lists, the other is still there.
+    monkeypatch.setattr(aws.s3, "get_paginator", deleting_after_the_listing(aws, bucket, parts[:1]))
+    mirror.sync()
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == [
+        "a.csv/v1/summary.json",
+        "parts/b.csv/v1/summary.json",
+    ]
+
+
+def test_a_report_deleted_after_the_listing_does_not_stop_the_pass(
+    tmp_path: Path, aws: Aws, bucket: str, console: CapturedConsole, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mirror = ReportMirror(aws, bucket=bucket, prefix="reports/", folder=tmp_path, console=console)
+    aws.s3.put_object(Bucket=bucket, Key="reports/a.csv/v1/rejected.csv", Body=b"line\r\n")
+    aws.s3.put_object(Bucket=bucket, Key="reports/a.csv/v1/summary.json", Body=b'{"status": "completed"}')
+    gone = ["reports/a.csv/v1/rejected.csv"]
+    monkeypatch.setattr(aws.s3, "get_paginator", deleting_after_the_listing(aws, bucket, gone))
+    mirror.sync()
+    assert not (tmp_path / "a.csv" / "v1" / "rejected.csv").exists()
+    assert json.loads((tmp_path / "a.csv" / "v1" / "summary.json").read_text()) == {"status": "completed"}
+
+
 def test_s3_notifications_carry_version_and_sequencer(aws: Aws, bucket: str) -> None:
     queue = aws.sqs.create_queue(QueueName=f"n-{time.monotonic_ns()}")["QueueUrl"]
     arn = aws.sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 from customers.common.deadline import Deadline
 from customers.importer.config import ExistingMode, ImportConfig
-from customers.importer.engine import CHUNK_SIZE, MAX_SEGMENT_RECORDS, ImportEngine, RunOutcome
+from customers.importer.engine import CHUNK_SIZE, MAX_ROW_CHARS, MAX_SEGMENT_RECORDS, ImportEngine, RunOutcome
 from customers.importer.model.state import ImportState
 from customers.importer.ports import ObjectVersion
 from customers.importer.sending import ChunkSender
@@ -235,6 +235,55 @@ def test_a_hop_out_of_time_pauses_at_a_checkpoint_and_the_next_hop_reconciles_no
     assert "lookup" not in rig.api.calls
     assert state.counts.created == 450
     assert_each_created_once(rig.api, range(1, 451))
+
+
+def run_in_two_hops(rig: Rig) -> ImportState:
+    """The first hop pauses after its first segment; the next one replays it, then finishes."""
+    rig.config.hop_reserve_seconds = 60.0
+    outcome, paused = rig.run()
+    assert outcome is RunOutcome.PAUSED
+    assert 2 <= paused.line < rig.data.count(b"\n")  # line 2 on the first hop, the last line on the next
+    rig.config.hop_reserve_seconds = 0.0
+    outcome, state = rig.run()
+    assert outcome is RunOutcome.COMPLETED
+    return state
+
+
+def repeated_on_the_last_line(first: list[str]) -> list[list[str]]:
+    """Rows for steam(1..410): line 2 is ``first``, the last line repeats steam(1) validly, in a
+    later segment than line 2 (read by the second hop)."""
+    rows = [[steam(n), f"name{n}", ""] for n in range(1, 2 * CHUNK_SIZE + 11)]
+    rows[0] = first
+    rows[-1] = [steam(1), "later", ""]
+    return rows
+
+
+def test_a_row_rejected_as_too_large_does_not_make_its_later_repeat_a_duplicate_after_a_hop() -> None:
+    rows = repeated_on_the_last_line([steam(1), "big", "x" * (MAX_ROW_CHARS + 10)])
+    rig = Rig(csv_text(["steam_id", "name", "notes"], rows).encode())
+    state = run_in_two_hops(rig)
+    assert [c.name for c in rig.api.customers if c.steam_id == steam(1)] == ["later"]
+    assert (state.counts.rejected, state.counts.duplicates_in_file) == (1, 0)
+
+
+def test_a_row_rejected_as_undecodable_does_not_make_its_later_repeat_a_duplicate_after_a_hop() -> None:
+    # 0x81 is undefined in Windows-1252: line 2 is read as cp1252 with U+FFFD, and rejected.
+    rows = repeated_on_the_last_line([steam(1), "Zo\u00eb", ""])
+    data = csv_text(["steam_id", "name", "notes"], rows).encode("cp1252").replace(b"Zo\xeb", b"Zo\x81", 1)
+    rig = Rig(data)
+    state = run_in_two_hops(rig)
+    assert [c.name for c in rig.api.customers if c.steam_id == steam(1)] == ["later"]
+    assert (state.counts.rejected, state.counts.duplicates_in_file) == (1, 0)
+
+
+def test_a_utf8_row_holding_a_replacement_character_still_wins_over_its_repeat_after_a_hop() -> None:
+    # In a file that is all UTF-8, U+FFFD is the uploader's own text: line 2 is imported, so the
+    # repeat on the last line is its duplicate, on whichever hop it is read.
+    rows = repeated_on_the_last_line([steam(1), "Zo\ufffd", ""])
+    rig = Rig(csv_text(["steam_id", "name", "notes"], rows).encode())
+    state = run_in_two_hops(rig)
+    assert [c.name for c in rig.api.customers if c.steam_id == steam(1)] == ["Zo\ufffd"]
+    assert (state.counts.created, state.counts.existing, state.counts.duplicates_in_file) == (409, 0, 1)
 
 
 def test_a_segment_that_runs_out_of_time_stays_reserved_and_is_reconciled_next_hop() -> None:

@@ -164,13 +164,14 @@ class ImportEngine:
         batch: list[ValidRow] = []
         with self._source.open(version, state.data_offset) as stream:
             reader = RecordReader(stream, Position(state.data_offset, state.data_line), state.delimiter)
+            classify = _classifier(reader, validator)
             for line, fields, error in reader:
                 if reader.lines_consumed > state.line:
                     break
-                if error is None:
-                    row = validator.validate(line, fields)
-                    if isinstance(row, ValidRow):
-                        batch.append(row)
+                # Classified as the hop that read it did: only the rows it imported own their identities.
+                row = classify(line, fields, error, sum(map(len, fields)))
+                if type(row) is ValidRow:
+                    batch.append(row)
                 if len(batch) >= 1000:
                     seen.claim(batch)
                     batch = []
@@ -184,22 +185,16 @@ class ImportEngine:
         valid: list[ValidRow] = []
         rejections: list[Rejection] = []
         records = chars = 0
-        validate = validator.validate
+        classify = _classifier(reader, validator)
         for line, fields, error in reader:
             records += 1
             size = sum(map(len, fields))
             chars += size
-            if error is not None:
-                code = RejectCode.MALFORMED if reader.rest_unread is None else RejectCode.REST_UNREAD
-                rejections.append(Rejection(line, code, error, fields))
-            elif size > MAX_ROW_CHARS:
-                rejections.append(_too_large(line, size))
+            row = classify(line, fields, error, size)
+            if type(row) is ValidRow:
+                valid.append(row)
             else:
-                row = validate(line, fields, check_undecodable=reader.cp1252_lines > 0)
-                if type(row) is ValidRow:
-                    valid.append(row)
-                else:
-                    rejections.append(row)  # type: ignore[arg-type]
+                rejections.append(row)  # type: ignore[arg-type]
             if len(valid) >= CHUNK_SIZE or records >= MAX_SEGMENT_RECORDS or chars >= MAX_SEGMENT_CHARS:
                 yield self._cut(seq, reader, valid=valid, rejections=rejections, records=records, seen=seen)
                 seq += 1
@@ -485,6 +480,28 @@ class ImportEngine:
 def report_format(state: ImportState) -> ReportFormat:
     """How this import's reports are written (fixed on its first hop)."""
     return ReportFormat(state.delimiter or ",", state.report_encoding or ReportEncoding.UTF8_BOM)
+
+
+def _classifier(
+    reader: RecordReader, validator: RowValidator
+) -> Callable[[int, list[str], str | None, int], ValidRow | Rejection]:
+    """What each record of ``reader`` is: ``classify(line, fields, error, size)``, ``size`` being its
+    characters. The only place that decides it: ``_replay`` must claim exactly the identities of the rows
+    the hop that read them imported, or a rejected row would own its identity and make a later valid
+    repeat a "duplicate" that is never sent."""
+    validate = validator.validate
+
+    def classify(line: int, fields: list[str], error: str | None, size: int) -> ValidRow | Rejection:
+        if error is not None:
+            code = RejectCode.MALFORMED if reader.rest_unread is None else RejectCode.REST_UNREAD
+            return Rejection(line, code, error, fields)
+        if size > MAX_ROW_CHARS:
+            return _too_large(line, size)
+        # U+FFFD marks an undecodable byte only once the reader has fallen back to Windows-1252; in
+        # UTF-8 it is the uploader's own text.
+        return validate(line, fields, check_undecodable=reader.cp1252_lines > 0)
+
+    return classify
 
 
 def _too_large(line: int, size: int) -> Rejection:
