@@ -276,14 +276,14 @@ def test_a_row_rejected_as_undecodable_does_not_make_its_later_repeat_a_duplicat
     assert (state.counts.rejected, state.counts.duplicates_in_file) == (1, 0)
 
 
-def test_a_utf8_row_holding_a_replacement_character_still_wins_over_its_repeat_after_a_hop() -> None:
-    # In a file that is all UTF-8, U+FFFD is the uploader's own text: line 2 is imported, so the
-    # repeat on the last line is its duplicate, on whichever hop it is read.
+def test_a_utf8_row_holding_a_replacement_character_is_rejected_on_every_hop_alike() -> None:
+    # In a UTF-8 file U+FFFD marks text an earlier conversion lost: line 2 is rejected whichever
+    # hop reads it, so the repeat on the last line is imported, never counted as its duplicate.
     rows = repeated_on_the_last_line([steam(1), "Zo\ufffd", ""])
     rig = Rig(csv_text(["steam_id", "name", "notes"], rows).encode())
     state = run_in_two_hops(rig)
-    assert [c.name for c in rig.api.customers if c.steam_id == steam(1)] == ["Zo\ufffd"]
-    assert (state.counts.created, state.counts.existing, state.counts.duplicates_in_file) == (409, 0, 1)
+    assert [c.name for c in rig.api.customers if c.steam_id == steam(1)] == ["later"]
+    assert (state.counts.rejected, state.counts.duplicates_in_file) == (1, 0)
 
 
 def test_a_segment_that_runs_out_of_time_stays_reserved_and_is_reconciled_next_hop() -> None:

@@ -497,9 +497,7 @@ def _classifier(
             return Rejection(line, code, error, fields)
         if size > MAX_ROW_CHARS:
             return _too_large(line, size)
-        # U+FFFD marks an undecodable byte only once the reader has fallen back to Windows-1252; in
-        # UTF-8 it is the uploader's own text.
-        return validate(line, fields, check_undecodable=reader.cp1252_lines > 0)
+        return validate(line, fields)
 
     return classify
 

@@ -94,17 +94,22 @@ class RowValidator:
             return f"{len(metadata)} metadata entries; the limit is {METADATA_MAX_KEYS}"
         return None
 
-    def validate(
-        self, line: int, fields: list[str], *, check_undecodable: bool = True
-    ) -> ValidRow | Rejection:
-        """``check_undecodable`` may be False when the reader saw no line that needed a fallback."""
+    def validate(self, line: int, fields: list[str]) -> ValidRow | Rejection:
+        """A function of the row alone: every hop of an import, and every replay of one, judges a row
+        the same wherever its reader started."""
         fitted = self._fit_width(line, fields)
         if isinstance(fitted, Rejection):
             return fitted
         fields = fitted
-        if check_undecodable and UNDECODABLE in "".join(fields):
+        # U+FFFD is what the reader makes of bytes neither UTF-8 nor Windows-1252; in UTF-8 text it
+        # marks characters an earlier conversion already lost. Either way the text is not the player's.
+        if UNDECODABLE in "".join(fields):
             return Rejection(
-                line, RejectCode.UNDECODABLE, "contains bytes that are neither UTF-8 nor Windows-1252", fields
+                line,
+                RejectCode.UNDECODABLE,
+                "contains bytes that are neither UTF-8 nor Windows-1252, or U+FFFD (text an earlier "
+                "conversion lost)",
+                fields,
             )
         body: dict[str, Any] = {}
         keys: list[str] = []
