@@ -42,3 +42,8 @@ def test_two_columns_for_one_field_are_refused() -> None:
         map_header(["steamid", "Steam ID"])
     with pytest.raises(HeaderError, match="metadata key 'a'"):
         map_header(["uuid", "metadata.a", "metadata.a"])
+
+
+def test_a_metadata_key_with_lost_characters_is_refused_before_it_becomes_a_paynow_key() -> None:
+    with pytest.raises(HeaderError, match="column 2's metadata key 'caf\ufffd'"):
+        map_header(["steam_id", "metadata.caf\ufffd"])

@@ -198,7 +198,21 @@ def test_utf8_text_cut_anywhere_by_the_sample_is_utf8(text: str, sample: int) ->
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(csvreader, "ENCODING_SAMPLE_BYTES", sample)
         seen = sample_text(_stream(data))
-    assert seen == csvreader.TextSample(windows_1252=False, utf8_text=not data[:sample].isascii())
+    complete = data[:sample].decode("utf-8", errors="ignore")  # a character cut at the end is neither
+    assert seen == csvreader.TextSample(windows_1252=False, utf8_text=not complete.isascii())
+
+
+def test_a_windows_1252_accent_at_the_samples_end_is_not_taken_for_utf8(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 0xEB (ë) is also a UTF-8 lead byte: cut right after it, the last line looks like cut UTF-8.
+    monkeypatch.setattr(csvreader, "ENCODING_SAMPLE_BYTES", 65)
+    windows_1252 = ("1,Zoë\n" * 12).encode("cp1252")
+    assert windows_1252[64:65] == b"\xeb"
+    assert sample_text(_stream(windows_1252)) == csvreader.TextSample(windows_1252=True, utf8_text=False)
+    ascii_first = b"1,Ann\n" * 10 + windows_1252
+    assert ascii_first[64:65] == b"\xeb"
+    assert sample_text(_stream(ascii_first)) == csvreader.TextSample(windows_1252=False, utf8_text=False)
 
 
 @given(

@@ -57,6 +57,13 @@ def test_a_windows_1252_report_keeps_accents_and_replaces_what_it_cannot_hold() 
     assert encoded.replaced_rows == 1
 
 
+def test_long_rows_are_counted_once_each_whatever_they_hold() -> None:
+    long = "é" * 65_000
+    encoded = ReportFormat(";", ReportEncoding.WINDOWS_1252).rows([[long + "\ufffd"], [long + "李"], [long]])
+    assert encoded.replaced_rows == 1
+    assert encoded.data.count(b"?") == 2
+
+
 def test_bytes_the_upload_left_undefined_become_a_question_mark_that_no_note_counts() -> None:
     """A row rejected as undecodable holds U+FFFD for those bytes: '?' loses nothing the upload held."""
     encoded = ReportFormat(";", ReportEncoding.WINDOWS_1252).rows([["caf\ufffd", "ok"], ["李\ufffd", "x"]])

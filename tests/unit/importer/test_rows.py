@@ -72,6 +72,13 @@ def test_metadata_key_and_count_limits() -> None:
     assert isinstance(ok, ValidRow)
 
 
+def test_a_lost_character_rejects_a_row_only_where_it_would_be_imported() -> None:
+    assert isinstance(_validate([STEAM, "caf\ufffd"], ["steam_id", "notes"]), ValidRow)
+    rejected = _validate([STEAM, "caf\ufffd"], ["steam_id", "metadata.note"])
+    assert isinstance(rejected, Rejection)
+    assert rejected.code is RejectCode.UNDECODABLE
+
+
 def test_short_rows_are_padded_and_trailing_empty_cells_ignored() -> None:
     assert isinstance(_validate([STEAM]), ValidRow)
     assert isinstance(_validate([STEAM, "", "", "", "", "", "", ""]), ValidRow)

@@ -25,9 +25,9 @@ REPLACEMENT = "?"
 DECODE_REPLACEMENT = "\N{REPLACEMENT CHARACTER}"
 
 
-def _encodes(character: str, codec: str) -> bool:
+def _encodes(text: str, codec: str) -> bool:
     try:
-        character.encode(codec)
+        text.encode(codec)
     except UnicodeEncodeError:
         return False
     return True
@@ -101,7 +101,7 @@ class ReportFormat:
                 parts.append(text.encode(codec, errors="replace"))
                 # U+FFFD stands for bytes the upload's encoding left undefined (the row was rejected
                 # as undecodable): '?' loses nothing the upload held, so it is not counted.
-                replaced += any(c != DECODE_REPLACEMENT and not _encodes(c, codec) for c in text)
+                replaced += not _encodes(text.replace(DECODE_REPLACEMENT, ""), codec)
         return Encoded(b"".join(parts), replaced)
 
     def _text(self, rows: list[list[str]]) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from customers.importer.reading.csvreader import UNDECODABLE
+
 
 class Column(StrEnum):
     STEAM_ID = "steam_id"
@@ -60,6 +62,11 @@ def map_header(header: list[str]) -> ColumnMap:
         cell = raw.strip()
         if cell.lower().startswith(METADATA_PREFIX) and cell[len(METADATA_PREFIX) :].strip():
             key = cell[len(METADATA_PREFIX) :].strip()
+            if UNDECODABLE in key:
+                raise HeaderError(
+                    f"column {index + 1}'s metadata key {key[:40]!r} holds bytes that are neither UTF-8 "
+                    "nor Windows-1252, or U+FFFD; rename the column and upload again"
+                )
             if key in seen_keys:
                 raise HeaderError(
                     f"columns {seen_keys[key] + 1} and {index + 1} both set metadata key {key!r}"

@@ -183,8 +183,8 @@ class TextSample:
 
 
 def sample_text(stream: BinaryIO) -> TextSample:
-    """The next ``ENCODING_SAMPLE_BYTES`` of the stream, line by line (a UTF-8 character cut by the
-    sample's end counts as UTF-8). Accented Windows-1252 text is practically never valid UTF-8."""
+    """The next ``ENCODING_SAMPLE_BYTES`` of the stream, line by line (a character cut by the
+    sample's end counts as neither). Accented Windows-1252 text is practically never valid UTF-8."""
     sample = stream.read(ENCODING_SAMPLE_BYTES)
     if sample.isascii():
         return TextSample(windows_1252=False, utf8_text=False)
@@ -205,7 +205,9 @@ def sample_text(stream: BinaryIO) -> TextSample:
         except UnicodeDecodeError as exc:
             at_cut = cut and number == len(lines) and exc.end == len(line)
             if at_cut and exc.reason == "unexpected end of data":
-                utf8_text = True
+                # Valid up to a character the sample's end cut: UTF-8 text only if some came before
+                # (a lone Windows-1252 accent at the cut looks like a cut UTF-8 lead byte).
+                utf8_text = utf8_text or not line[: exc.start].isascii()
             else:
                 windows_1252 = True
         else:

@@ -72,6 +72,7 @@ class RowValidator:
         self._may_exceed_keys = len(self._metadata) > METADATA_MAX_KEYS
         # With short keys and few columns no row can break the key limits: skip the check per row.
         self._check_keys = bool(self._long_keys) or self._may_exceed_keys
+        self._imported = sorted([*columns.fields.values(), *columns.metadata])
         # What a duplicate is compared on with the row it repeats: the imported values (normalised, as
         # sent), in ``fingerprint`` order; ``compared`` gives each one's column indexes.
         profile = sorted((index, column.value) for column, index in columns.fields.items())
@@ -102,13 +103,14 @@ class RowValidator:
             return fitted
         fields = fitted
         # U+FFFD is what the reader makes of bytes neither UTF-8 nor Windows-1252; in UTF-8 text it
-        # marks characters an earlier conversion already lost. Either way the text is not the player's.
-        if UNDECODABLE in "".join(fields):
+        # marks characters an earlier conversion already lost. Either way it is not the player's text;
+        # in a column that is not imported it harms nothing.
+        if UNDECODABLE in "".join([fields[i] for i in self._imported]):
             return Rejection(
                 line,
                 RejectCode.UNDECODABLE,
-                "contains bytes that are neither UTF-8 nor Windows-1252, or U+FFFD (text an earlier "
-                "conversion lost)",
+                "an imported column holds bytes that are neither UTF-8 nor Windows-1252, or U+FFFD "
+                "(text an earlier conversion lost)",
                 fields,
             )
         body: dict[str, Any] = {}
