@@ -3,6 +3,7 @@ that provides it, and still answer the caller with the generic JSON error, nothi
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -30,6 +31,8 @@ def test_an_unwired_provider_names_the_wiring_that_provides_it(
 ) -> None:
     with pytest.raises(NotWiredError, match=wiring):
         provider()
+    module, _, name = wiring.rpartition(".")
+    assert hasattr(importlib.import_module(module), name), f"{wiring} does not exist"
 
 
 def test_a_route_without_its_service_answers_the_generic_error_and_logs_the_cause(
