@@ -50,7 +50,7 @@ lint: $(STAMP)
 	PYTHONPATH=layers/shared $(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
-	$(BIN)/mypy layers/shared functions local
+	$(BIN)/mypy layers/shared functions local tests bench
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit local/devstack/tests

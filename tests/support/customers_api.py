@@ -13,7 +13,7 @@ from typing import Any
 from customers.common.deadline import Deadline
 from customers.common.ports import Claim
 from paynow.errors import ConflictError, ErrorDetail, NotFoundError, PayNowError
-from paynow.models import Customer, CustomerUpsert, LookupKey
+from paynow.models import Customer, CustomerUpsert, LookupKey, Payment
 
 STORE = "429000000000000000"
 UNIQUE = ("steam_id", "minecraft_uuid", "xbox_xuid")
@@ -26,9 +26,10 @@ class FakeCustomersApi:
     """Enough of PayNow for the domain: unique ids, existing Minecraft names, a call log, scripted errors.
 
     ``fail[op]`` raises its errors one per call of ``op`` ("lookup", "create", "update", "bulk", "token",
-    "invalidate"); with ``land_before_failing`` a create or bulk stores its customers first (the write
-    happened, the answer was lost). A colliding bulk item fails the whole call with 409 (PayNow's
-    atomic bulk), naming the item in ``errors[].path`` unless ``conflict_paths`` is False.
+    "invalidate", "payment"); with ``land_before_failing`` a create or bulk stores its customers first
+    (the write happened, the answer was lost). A colliding bulk item fails the whole call with 409
+    (PayNow's atomic bulk), naming the item in ``errors[].path`` unless ``conflict_paths`` is False.
+    ``get_payment`` answers from ``payments`` (404 for any other id).
     """
 
     minecraft: dict[str, tuple[str, str]] = field(default_factory=dict)  # lower name -> (uuid, platform)
@@ -38,6 +39,7 @@ class FakeCustomersApi:
     land_before_failing: bool = False
     conflict_paths: bool = True
     bulk_sizes: list[int] = field(default_factory=list)
+    payments: dict[str, Payment] = field(default_factory=dict)  # payment id -> payment
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     # Run outside the lock around each bulk call: tests hold a chunk back or watch calls overlap.
     before_bulk: Callable[[Sequence[CustomerUpsert]], None] | None = None
@@ -177,6 +179,15 @@ class FakeCustomersApi:
             if not any(c.id == customer_id for c in self.customers):
                 raise NotFoundError("customer not found", status=404, code="not-found")
 
+    def get_payment(self, payment_id: str, *, deadline: Deadline | None = None) -> Payment:
+        with self._lock:
+            self.calls.append("payment")
+            self._maybe_fail("payment")
+            payment = self.payments.get(payment_id)
+            if payment is None:
+                raise NotFoundError("payment not found", status=404, code="not-found")
+            return payment
+
 
 class MemoryLock:
     def __init__(self, clock: Any = None) -> None:
@@ -230,9 +241,13 @@ class MemoryNonces:
 @dataclass
 class RecordingPublisher:
     events: list[tuple[str, str, str]] = field(default_factory=list)
+    revoked: list[dict[str, Any]] = field(default_factory=list)
 
     def customer_created(self, customer: Customer, *, via: str, identity_kind: str) -> None:
         self.events.append((customer.id, via, identity_kind))
+
+    def tokens_revoked(self, detail: dict[str, Any]) -> None:
+        self.revoked.append(detail)
 
 
 class StubAuthenticator:

@@ -9,7 +9,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from customers.adapters.import_checkpoints import DynamoCheckpointStore
@@ -29,6 +29,9 @@ from paynow_emulator import PayNowEmulator
 from tests.support.fake_aws import EventTap, create_state_table
 from tests.support.import_memory import RecordingContinuer
 
+if TYPE_CHECKING:
+    from mypy_boto3_s3.client import S3Client
+
 REGION = "us-east-1"
 # The name the sample events in events/importer carry (shaped like the template's bucket names).
 BUCKET = "paynow-import-123456789012-us-east-1-1a2b3c4d"
@@ -39,7 +42,7 @@ BUS = "paynow-customers"
 @dataclass
 class ImportStack:
     emu: PayNowEmulator
-    s3: Any
+    s3: S3Client
     tap: EventTap
     client: PayNowClient
     continuer: RecordingContinuer = field(default_factory=RecordingContinuer)
@@ -98,7 +101,8 @@ class ImportStack:
     def summary_object(self, summary: Summary) -> dict[str, Any]:
         assert summary.summary_report is not None
         key = summary.summary_report.removeprefix(f"s3://{BUCKET}/")
-        return json.loads(self.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+        summary_object: dict[str, Any] = json.loads(self.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+        return summary_object
 
     def events(self) -> list[dict[str, Any]]:
         return self.tap.drain()
@@ -114,7 +118,7 @@ class ImportStack:
         return found
 
 
-def provision(s3: Any) -> EventTap:
+def provision(s3: S3Client) -> EventTap:
     s3.create_bucket(Bucket=BUCKET)
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
     create_state_table(boto3.client("dynamodb", region_name=REGION), TABLE)

@@ -62,9 +62,9 @@ def app(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Module
             "POWERTOOLS_TRACE_DISABLED": "true",
         }.items():
             monkeypatch.setenv(name, value)
-        parameters.clear_caches()
+        parameters.clear_caches()  # type: ignore[no-untyped-call]  # Powertools leaves it unannotated
         yield load_function("importer"), s3, emu
-        parameters.clear_caches()
+        parameters.clear_caches()  # type: ignore[no-untyped-call]  # Powertools leaves it unannotated
 
 
 def test_s3_put_event_sample_imports_and_a_redelivery_does_nothing(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import uuid
+from typing import BinaryIO, NoReturn
 
 import pytest
 from customers.common.deadline import Deadline
 from customers.importer.config import ImportConfig
 from customers.importer.model.state import ImportStatus
+from customers.importer.ports import ObjectVersion
 from customers.importer.service import ImportService
 from customers.importer.triggers import ImportRequest
 from hypothesis import HealthCheck, given, settings
@@ -75,7 +78,8 @@ def test_crash_after_an_ambiguous_write_then_resume(import_stack: ImportStack) -
     calls = 0
     original = import_stack.client.lookup_customer
 
-    def dying_lookup(*args, **kwargs):  # the reconcile that would follow the timeout never happens
+    # The reconcile that would follow the timeout never happens.
+    def dying_lookup(*args: object, **kwargs: object) -> NoReturn:
         nonlocal calls
         calls += 1
         raise SystemExit("invocation killed")
@@ -152,14 +156,10 @@ class _BytesSource:
     def __init__(self, data: bytes) -> None:
         self._data = data
 
-    def head(self, bucket: str, key: str, version_id: str | None):
-        from customers.importer.ports import ObjectVersion
-
+    def head(self, bucket: str, key: str, version_id: str | None) -> ObjectVersion:
         return ObjectVersion(bucket, key, "v1", "etag", len(self._data))
 
-    def open(self, version, offset: int):
-        import io
-
+    def open(self, version: ObjectVersion, offset: int) -> BinaryIO:
         stream = io.BufferedReader(io.BytesIO(self._data))
         stream.seek(offset)
         return stream

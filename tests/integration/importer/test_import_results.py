@@ -135,6 +135,7 @@ def test_merge_mode_keeps_stored_metadata_keys_the_csv_does_not_set(import_stack
     summary = import_stack.run("incoming/merge.csv", mode=ExistingMode.MERGE)
     assert (summary.counts.created, summary.counts.updated) == (1, 1)
     merged = import_stack.emu.inspect.customer(existing.id)
+    assert merged is not None
     assert (merged["name"], merged["metadata"]) == ("New2", {"crm": "c-17", "tier": "vip"})
 
 

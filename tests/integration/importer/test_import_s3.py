@@ -149,7 +149,9 @@ def test_existing_customers_skip_mode(import_stack: ImportStack) -> None:
     )
     summary = import_stack.run("incoming/skip.csv", mode=ExistingMode.SKIP)
     assert (summary.counts.created, summary.counts.existing, summary.counts.updated) == (2, 1, 0)
-    assert import_stack.emu.inspect.customer(existing.id)["name"] == "Old"
+    stored = import_stack.emu.inspect.customer(existing.id)
+    assert stored is not None
+    assert stored["name"] == "Old"
     assert_no_duplicates(import_stack)
 
 
@@ -162,6 +164,7 @@ def test_existing_customers_update_mode(import_stack: ImportStack) -> None:
     summary = import_stack.run("incoming/update.csv", mode=ExistingMode.UPDATE)
     assert (summary.counts.created, summary.counts.existing, summary.counts.updated) == (2, 0, 1)
     updated = import_stack.emu.inspect.customer(existing.id)
+    assert updated is not None
     assert (updated["name"], updated["metadata"]) == ("New2", {"tier": "vip"})
     assert import_stack.calls("update") == 1
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import importlib
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from customers.api.resolver import http_resolver
 from customers.api.wiring import NotWiredError
 from customers.signup import routes as signup_routes
@@ -42,7 +43,8 @@ def test_a_route_without_its_service_answers_the_generic_error_and_logs_the_caus
     app.include_router(signup_routes.router)
     event = http_event("POST", "/signup", body={"minecraft": {"name": "Notch", "edition": "java"}})
 
-    response = app.resolve(event, FakeLambdaContext())
+    # Powertools types the context as its own class; the fake has the members the resolver reads.
+    response = app.resolve(event, cast(LambdaContext, FakeLambdaContext()))
 
     assert response["statusCode"] == 500
     body = json.loads(response["body"])

@@ -15,7 +15,7 @@ from customers.importer.model.results import Outcome
 from customers.importer.model.valid_row import ValidRow
 from customers.importer.sending import ChunkSender
 from paynow.errors import ConflictError, ErrorDetail, ServerError
-from paynow.models import Customer, CustomerUpsert, LookupKey
+from paynow.models import Customer, CustomerUpsert, LookupKey, Payment
 
 STORE = "411486491630370816"
 FLAKE_EPOCH = datetime(2022, 2, 22, 22, 22, 22, tzinfo=UTC)
@@ -126,6 +126,9 @@ class ListingApi:
         raise AssertionError("not used")
 
     def invalidate_customer_tokens(self, customer_id: str, *, deadline: Any = None) -> None:
+        raise AssertionError("not used")
+
+    def get_payment(self, payment_id: str, *, deadline: Any = None) -> Payment:
         raise AssertionError("not used")
 
 

@@ -1,5 +1,6 @@
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from customers.importer.triggers import ImportRequest, UnsupportedEventError, parse_event
@@ -7,8 +8,9 @@ from customers.importer.triggers import ImportRequest, UnsupportedEventError, pa
 EVENTS = Path(__file__).resolve().parents[3] / "events" / "importer"
 
 
-def _event(name: str) -> dict:
-    return json.loads((EVENTS / name).read_text())
+def _event(name: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((EVENTS / name).read_text())
+    return event
 
 
 def test_s3_notification_key_is_url_decoded() -> None:
@@ -46,6 +48,6 @@ def test_other_s3_events_are_ignored() -> None:
 
 
 @pytest.mark.parametrize("event", [{}, {"bucket": "b"}, {"bucket": "bkt", "key": "k", "surprise": 1}])
-def test_unsupported_payloads_are_refused_clearly(event: dict) -> None:
+def test_unsupported_payloads_are_refused_clearly(event: dict[str, Any]) -> None:
     with pytest.raises(UnsupportedEventError, match="expected an S3 notification"):
         parse_event(event)

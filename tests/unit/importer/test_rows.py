@@ -84,7 +84,7 @@ def test_short_rows_are_padded_and_trailing_empty_cells_ignored() -> None:
     assert isinstance(_validate([STEAM, "", "", "", "", "", "", ""]), ValidRow)
 
 
-_cell = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12).filter(
+_cell = st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=12).filter(
     lambda text: text.strip() == text and "," not in text
 )
 

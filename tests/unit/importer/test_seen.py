@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 from typing import NamedTuple
 
 from customers.importer.model.valid_row import ValidRow
@@ -15,7 +16,7 @@ class Row(NamedTuple):
     fingerprint: tuple[int, ...] = ()
 
 
-def test_claim_reports_the_first_row_of_any_shared_identity(tmp_path) -> None:
+def test_claim_reports_the_first_row_of_any_shared_identity(tmp_path: Path) -> None:
     with SeenIdentities(str(tmp_path)) as seen:
         assert seen.claim(
             [
@@ -62,7 +63,7 @@ def test_claim_matches_a_reference_model(batches: list[list[tuple[list[str], int
             assert seen.claim(rows) == expected
 
 
-def test_the_index_stays_small_per_row_however_wide_the_file(tmp_path) -> None:
+def test_the_index_stays_small_per_row_however_wide_the_file(tmp_path: Path) -> None:
     """/tmp is the import function's only disk: a 400-column export must cost what a narrow one does."""
     width = 400
     validator = RowValidator(map_header(["steam_id", "name", *(f"metadata.m{i}" for i in range(width))]))
