@@ -248,6 +248,7 @@ class DevStack:
             "workdir": str(self.workdir),
             "event_log": str(self.workdir / "events.jsonl"),
             "prewarm_errors": prewarm_errors,
+            "queue_outputs": template.queue_outputs(),
             "pid": os.getpid(),
             **bucket_info,
         }
@@ -624,6 +625,8 @@ class DevStack:
         info = self.info
         outputs = {"ApiUrl": info["api_url"]}
         outputs.update({f"{k}Name": v for k, v in info["functions"].items()})
+        # ImportDLQUrl, and RevocationDLQUrl when chargebacks revoke tokens.
+        outputs.update(info.get("queue_outputs") or {})
         if info.get("bucket"):
             outputs["ImportBucketName"] = info["bucket"]
             config = self.runtimes[info["import_function"]].spec.async_config

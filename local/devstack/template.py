@@ -28,6 +28,7 @@ from devstack.template_model import (
 )
 
 IMPLICIT_HTTP_API = "ServerlessHttpApi"
+EVENT_INVOKE_CONFIG = "AWS::Lambda::EventInvokeConfig"
 
 
 @dataclass(frozen=True)
@@ -233,6 +234,23 @@ class LocalTemplate:
             )
         return out
 
+    def queue_outputs(self) -> dict[str, str]:
+        """Outputs whose value is ``!Ref`` to a queue of the stack (a dead-letter queue's URL, say),
+        the output's and the queue's Condition holding: output name -> the queue's URL."""
+        found: dict[str, str] = {}
+        resources = self.document["Resources"]
+        for name, output in (self.document.get("Outputs") or {}).items():
+            condition = output.get("Condition")
+            if condition is not None and not self.resolver.condition(str(condition)):
+                continue
+            value = output.get("Value")
+            if not (isinstance(value, dict) and list(value) == ["Ref"]):
+                continue
+            queue = value["Ref"]
+            if (resources.get(queue) or {}).get("Type") == "AWS::SQS::Queue" and self.included(queue):
+                found[str(name)] = str(self.resolver.resolve(value))
+        return found
+
     def resource_type(self, logical_id: str) -> str:
         resource = self.document["Resources"].get(logical_id)
         if resource is None:
@@ -299,16 +317,34 @@ class LocalTemplate:
 
     def functions(self) -> dict[str, FunctionSpec]:
         layers = self.layer_paths()
+        standalone = self._standalone_invoke_configs()
         specs: dict[str, FunctionSpec] = {}
         for logical_id, raw in self.functions_props.items():
             if not self.included(logical_id):
                 continue
             props = self.resolver.resolve(raw)
-            specs[logical_id] = self._function_spec(logical_id, props, layers)
+            specs[logical_id] = self._function_spec(logical_id, props, layers, standalone)
         return specs
 
+    def _standalone_invoke_configs(self) -> dict[str, Mapping[str, Any]]:
+        """Function name -> the properties of an AWS::Lambda::EventInvokeConfig on its $LATEST, the
+        version every local invocation runs (a config on an alias or version is not emulated)."""
+        found: dict[str, Mapping[str, Any]] = {}
+        for resource in self.resources(EVENT_INVOKE_CONFIG):
+            props = resource.properties
+            if str(props.get("Qualifier")) != "$LATEST":
+                continue
+            function = str(props.get("FunctionName"))
+            # A name, or an ARN: arn:aws:lambda:region:account:function:name
+            found[function.split(":")[6] if function.startswith("arn:") else function] = props
+        return found
+
     def _function_spec(
-        self, logical_id: str, props: Mapping[str, Any], layers: Mapping[str, Path]
+        self,
+        logical_id: str,
+        props: Mapping[str, Any],
+        layers: Mapping[str, Path],
+        standalone: Mapping[str, Mapping[str, Any]],
     ) -> FunctionSpec:
         code_uri = props.get("CodeUri")
         if not isinstance(code_uri, str):
@@ -321,11 +357,13 @@ class LocalTemplate:
             layer_dirs.append(layers[str(arn)])
         variables = (props.get("Environment") or {}).get("Variables") or {}
         environment = {str(k): _env_string(v) for k, v in variables.items()}
-        invoke = props.get("EventInvokeConfig") or {}
+        name = str(props.get("FunctionName") or self.physical_name(logical_id))
+        # A standalone config on $LATEST wins over the SAM property (which, with AutoPublishAlias,
+        # configures the alias): the local stack runs one version.
+        invoke = standalone.get(name) or props.get("EventInvokeConfig") or {}
         destinations = invoke.get("DestinationConfig") or {}
         dlq = props.get("DeadLetterQueue")
         reserved = props.get("ReservedConcurrentExecutions")
-        name = str(props.get("FunctionName") or self.physical_name(logical_id))
         self.set_physical(logical_id, name, {"Arn": self._function_arn(name)})
         return FunctionSpec(
             logical_id=logical_id,
@@ -584,10 +622,18 @@ def _env_string(value: Any) -> str:
     raise TemplateError(f"environment value {value!r} is not a scalar")
 
 
+_DESTINATION_KINDS = {"sqs": "SQS", "sns": "SNS", "lambda": "Lambda", "events": "EventBridge"}
+
+
 def _destination(raw: Any) -> Destination | None:
+    """SAM's property names the Type; AWS::Lambda::EventInvokeConfig has only the ARN, whose
+    service says it (arn:aws:sqs:...)."""
     if not isinstance(raw, dict) or not raw.get("Destination"):
         return None
-    return Destination(str(raw.get("Type", "SQS")), str(raw["Destination"]))
+    arn = str(raw["Destination"])
+    parts = arn.split(":")
+    inferred = _DESTINATION_KINDS.get(parts[2], "SQS") if arn.startswith("arn:") and len(parts) > 2 else "SQS"
+    return Destination(str(raw.get("Type", inferred)), arn)
 
 
 def _cors(raw: Any) -> Cors | None:

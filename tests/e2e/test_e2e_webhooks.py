@@ -109,6 +109,53 @@ def test_chargeback_revokes_the_payers_tokens(hooks: Stack, include_customer: bo
     assert published["detail-type"] == "ON_CHARGEBACK"
 
 
+def test_a_revocation_paynow_keeps_refusing_lands_in_the_revocation_dlq_and_redrives(hooks: Stack) -> None:
+    """PayNow answers 500 to every token revocation: the trusted function's retries (PayNow client
+    and Lambda's) all fail, and the chargeback is not lost but waits in RevocationDLQ as Lambda's
+    failure record; invoking the function with its requestPayload, once PayNow is back, revokes."""
+    customer_id, token = resolve_with_token(hooks, "76561198000001003")
+    outputs = json.loads((hooks.workdir / "outputs.json").read_text())["outputs"]
+    queue_url = outputs["RevocationDLQUrl"]
+    sqs = hooks.aws("sqs")
+    emulator_call(
+        hooks, "PATCH", "/_emulator/faults", {"error_rate": 1.0, "operations": ["invalidate_tokens"]}
+    )
+    try:
+        fired = emulator_call(
+            hooks,
+            "POST",
+            "/_emulator/webhooks/trigger",
+            {"event": "OnChargeback", "customer_id": customer_id, "customer": True},
+        )
+
+        def dead_lettered() -> dict[str, Any] | None:
+            for message in sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages", []):
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+                record: dict[str, Any] = json.loads(message["Body"])
+                if record["requestPayload"].get("customer_id") == customer_id:
+                    return record
+            return None
+
+        record = wait_for(dead_lettered, 120, "the failed revocation in RevocationDLQ")
+    finally:
+        emulator_call(hooks, "DELETE", "/_emulator/faults")
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 3  # the first attempt and 2 retries
+    assert record["responseContext"]["functionError"] == "Unhandled"
+    assert record["requestPayload"]["action"] == "invalidate_tokens"
+    assert record["requestPayload"]["cause"]["event_id"] == fired["event_id"]
+    assert token_valid(hooks, token)
+    assert not [
+        e
+        for e in bus_events(hooks)
+        if e.get("detail-type") == "Customer Tokens Revoked" and e["detail"].get("customer_id") == customer_id
+    ]
+    # The redrive the README describes: the record's requestPayload, invoked again.
+    _, answer = hooks.invoke("TrustedFunction", record["requestPayload"])
+    assert answer == {"customer_id": customer_id, "invalidated": True}
+    assert not token_valid(hooks, token)
+
+
 def test_signature_failures_are_refused_and_publish_nothing(hooks: Stack) -> None:
     secret = secrets_of(hooks)[0]
     before = len(webhook_events(hooks))

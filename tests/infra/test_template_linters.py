@@ -23,8 +23,13 @@ def _run(args: list[str], timeout: float = 240) -> subprocess.CompletedProcess[s
     return run_captured(args, env=env, timeout=timeout)
 
 
-# The defaults, and the other value of each cold-start setting: linters read parameter defaults.
-SETTINGS = {"defaults": {}, "traced-snapstart": {"Tracing": "Active", "ApiSnapStart": "PublishedVersions"}}
+# The defaults, the other value of each cold-start setting, and chargebacks revoking tokens (its
+# rules, failed-revocation queue and invoke config exist only then): linters read parameter defaults.
+SETTINGS = {
+    "defaults": {},
+    "traced-snapstart": {"Tracing": "Active", "ApiSnapStart": "PublishedVersions"},
+    "revoke-on-chargeback": {"OnChargeback": "invalidate-tokens"},
+}
 
 
 @pytest.fixture(scope="module", params=sorted(SETTINGS))

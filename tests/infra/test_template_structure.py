@@ -465,6 +465,7 @@ def test_outputs_name_what_an_operator_needs(template: dict[str, Any]) -> None:
         "StateTableName",
         "EventBusName",
         "ImportDLQUrl",
+        "RevocationDLQUrl",
         "SignupFunctionName",
         "TrustedFunctionName",
         "AuthorizerFunctionName",
@@ -556,7 +557,7 @@ def test_import_failures_raise_an_alarm(
 
 
 def test_state_table_and_dlq_survive_stack_deletion_and_replacement(resources: dict[str, Any]) -> None:
-    for name in ("StateTable", "ImportDLQ"):
+    for name in ("StateTable", "ImportDLQ", "RevocationDLQ"):
         assert resources[name]["DeletionPolicy"] == "Retain", name
         assert resources[name]["UpdateReplacePolicy"] == "Retain", name
 

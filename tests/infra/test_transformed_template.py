@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 import pytest
-from devstack.template_model import load_template, transform
+from devstack.template_model import Context, Resolver, load_template, parameter_values, transform
 
 from .tools import TEMPLATE_PATH
 
@@ -138,3 +138,105 @@ def test_import_function_failure_path_is_wired(transformed: dict[str, Any]) -> N
     assert function["RecursiveLoop"] == "Terminate"
     assert function["Runtime"] == "python3.13"
     assert function["Architectures"] == ["arm64"]
+
+
+CHARGEBACK_RULES = ("ChargebackNamedCustomerRule", "ChargebackPaymentOnlyRule")
+REVOCATION_DLQ_ARN = {"Fn::GetAtt": ["RevocationDLQ", "Arn"]}
+
+
+def _deployed_with(transformed: dict[str, Any], **parameters: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The resources and outputs CloudFormation creates with these parameter values (Conditions held)."""
+    resolver = Resolver(transformed, Context(parameters=parameter_values(transformed, parameters)))
+
+    def kept(section: dict[str, Any]) -> dict[str, Any]:
+        return {
+            name: item
+            for name, item in section.items()
+            if item.get("Condition") is None or resolver.condition(str(item["Condition"]))
+        }
+
+    return kept(transformed["Resources"]), kept(transformed["Outputs"])
+
+
+def test_a_failed_chargeback_revocation_lands_in_the_revocation_dlq(transformed: dict[str, Any]) -> None:
+    resources, outputs = _deployed_with(transformed, OnChargeback="invalidate-tokens")
+    queue = resources["RevocationDLQ"]
+    assert queue["Type"] == "AWS::SQS::Queue"
+    assert queue["Properties"]["SqsManagedSseEnabled"] is True
+    assert (queue["DeletionPolicy"], queue["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    # Lambda's side: the rules invoke the unqualified function ($LATEST); that is what is configured.
+    config = resources["TrustedFunctionEventInvokeConfig"]
+    assert config["Type"] == "AWS::Lambda::EventInvokeConfig"
+    props = config["Properties"]
+    assert (props["FunctionName"], props["Qualifier"]) == ({"Ref": "TrustedFunction"}, "$LATEST")
+    assert props["MaximumRetryAttempts"] <= 2
+    assert 0 < props["MaximumEventAgeInSeconds"] <= 6 * 3600
+    assert props["DestinationConfig"]["OnFailure"]["Destination"] == REVOCATION_DLQ_ARN
+    # No other config on the function's $LATEST (SAM's property would make one for the "live" alias).
+    assert [
+        name
+        for name, resource in resources.items()
+        if resource["Type"] == "AWS::Lambda::EventInvokeConfig"
+        and resource["Properties"]["FunctionName"] == {"Ref": "TrustedFunction"}
+    ] == ["TrustedFunctionEventInvokeConfig"]
+    # The role may send there, and the grant exists before Lambda checks it (it refuses otherwise).
+    grant = resources["TrustedFunctionRevocationDLQPolicy"]
+    assert grant["Properties"]["RoleName"] == {"Ref": "TrustedFunctionRole"}
+    assert grant["Properties"]["PolicyDocument"]["Statement"] == [
+        {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": REVOCATION_DLQ_ARN}
+    ]
+    assert config["DependsOn"] == "TrustedFunctionRevocationDLQPolicy"
+    # EventBridge's side: an event it could not deliver to the function goes to the same queue,
+    # which lets exactly these rules send to it.
+    for rule in CHARGEBACK_RULES:
+        (target,) = resources[rule]["Properties"]["Targets"]
+        assert target["Arn"] == {"Fn::GetAtt": ["TrustedFunction", "Arn"]}, rule
+        assert target["DeadLetterConfig"] == {"Arn": REVOCATION_DLQ_ARN}, rule
+    policy = resources["RevocationDLQPolicy"]["Properties"]
+    assert policy["Queues"] == [{"Ref": "RevocationDLQ"}]
+    statements = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+    assert statements["TlsOnly"]["Effect"] == "Deny"
+    assert statements["UndeliveredChargebacks"] == {
+        "Sid": "UndeliveredChargebacks",
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Action": "sqs:SendMessage",
+        "Resource": REVOCATION_DLQ_ARN,
+        "Condition": {
+            "ArnEquals": {"aws:SourceArn": [{"Fn::GetAtt": [rule, "Arn"]} for rule in CHARGEBACK_RULES]}
+        },
+    }
+    # Someone hears of it and can find it.
+    alarm = resources["RevocationDLQAlarm"]["Properties"]
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["RevocationDLQ", "QueueName"]}}
+    ]
+    assert (alarm["MetricName"], alarm["ComparisonOperator"], alarm["Threshold"]) == (
+        "ApproximateNumberOfMessagesVisible",
+        "GreaterThanThreshold",
+        0,
+    )
+    assert outputs["RevocationDLQUrl"]["Value"] == {"Ref": "RevocationDLQ"}
+
+
+def test_without_chargeback_revocation_there_is_no_revocation_dlq(transformed: dict[str, Any]) -> None:
+    resources, outputs = _deployed_with(transformed, OnChargeback="none")
+    path = {
+        "RevocationDLQ",
+        "RevocationDLQPolicy",
+        "RevocationDLQAlarm",
+        "TrustedFunctionEventInvokeConfig",
+        "TrustedFunctionRevocationDLQPolicy",
+        *CHARGEBACK_RULES,
+    }
+    assert not path & set(resources)
+    assert "RevocationDLQUrl" not in outputs
+    # Nothing that stays refers to what is gone (CloudFormation would refuse the template).
+    for name, item in {**resources, **outputs}.items():
+        assert not _references(item) & path, name
+    configured = [
+        r["Properties"]["FunctionName"]
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::EventInvokeConfig"
+    ]
+    assert {"Ref": "TrustedFunction"} not in configured

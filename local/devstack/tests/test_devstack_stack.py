@@ -91,6 +91,7 @@ def test_outputs_file_describes_the_stack_like_cloudformation_outputs(emulated: 
     sqs = Aws(info["moto_url"]).sqs
     attributes = sqs.get_queue_attributes(QueueUrl=outputs["ImportDLQUrl"], AttributeNames=["QueueArn"])
     assert attributes["Attributes"]["QueueArn"].endswith(":paynow-local-ImportDLQ")
+    assert "RevocationDLQUrl" not in outputs  # OnChargeback=none: no revocations, no queue for them
     assert info["page_url"].rstrip("/") in document["parameters"]["AllowedOrigins"].split(",")
     assert document["endpoints"] == {"aws": info["moto_url"], "lambda": info["lambda_url"]}
     assert document["local"]["caller_key"] == "dev_fixed_key"

@@ -241,3 +241,83 @@ def test_the_project_template_is_understood() -> None:
     assert triggers, "some trigger must deliver dropped files to a function"
     for spec in functions.values():
         assert (spec.code_dir / "app.py").is_file(), spec.logical_id
+
+
+STANDALONE_INVOKE_CONFIG = """
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Keep: {Type: String, Default: "yes"}
+Conditions:
+  Kept: !Equals [!Ref Keep, "yes"]
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: fn, Runtime: python3.13, Handler: app.handler, AutoPublishAlias: live}
+  OnAlias:
+    Type: AWS::Lambda::EventInvokeConfig
+    Properties:
+      FunctionName: !Ref Fn
+      Qualifier: live
+      MaximumRetryAttempts: 1
+      DestinationConfig: {OnFailure: {Destination: !GetAtt Other.Arn}}
+  OnLatest:
+    Type: AWS::Lambda::EventInvokeConfig
+    Condition: Kept
+    Properties:
+      FunctionName: !Ref Fn
+      Qualifier: $LATEST
+      MaximumRetryAttempts: 0
+      MaximumEventAgeInSeconds: 60
+      DestinationConfig:
+        OnFailure: {Destination: !GetAtt Failed.Arn}
+        OnSuccess: {Destination: !GetAtt Done.Arn}
+  Failed:
+    Type: AWS::SQS::Queue
+    Condition: Kept
+  Other:
+    Type: AWS::SQS::Queue
+  Done:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: fn, Runtime: python3.13, Handler: app.handler}
+Outputs:
+  FailedUrl:
+    Condition: Kept
+    Value: !Ref Failed
+  OtherUrl:
+    Value: !Ref Other
+  DoneName:
+    Value: !Ref Done
+"""
+
+
+@pytest.mark.parametrize("keep", ["yes", "no"])
+def test_a_standalone_invoke_config_on_latest_is_the_async_config(tmp_path: Path, keep: str) -> None:
+    """What the chargeback rules rely on locally: AWS::Lambda::EventInvokeConfig on $LATEST (the
+    version the local stack runs) sets retries, age and destinations, the kind read off the ARN; a
+    config on an alias is not the one local invocations get, and a false Condition removes it."""
+    (tmp_path / "template.yaml").write_text(STANDALONE_INVOKE_CONFIG)
+    template = LocalTemplate(tmp_path / "template.yaml", stack_name="t")
+    template.bind({"Keep": keep})
+    config = template.functions()["Fn"].async_config
+    if keep == "no":
+        assert config == AsyncConfig()
+        return
+    assert config == AsyncConfig(
+        max_retries=0,
+        max_event_age_s=60,
+        on_failure=Destination("SQS", "arn:aws:sqs:us-east-1:123456789012:t-Failed"),
+        on_success=Destination("Lambda", "arn:aws:lambda:us-east-1:123456789012:function:t-Done"),
+    )
+
+
+@pytest.mark.parametrize("keep", ["yes", "no"])
+def test_queue_outputs_are_the_urls_of_the_queues_the_outputs_name(tmp_path: Path, keep: str) -> None:
+    (tmp_path / "template.yaml").write_text(STANDALONE_INVOKE_CONFIG)
+    template = LocalTemplate(tmp_path / "template.yaml", stack_name="t")
+    template.bind({"Keep": keep})
+    template.set_physical("Other", "http://sqs.local/t-Other")
+    template.set_physical("Failed", "http://sqs.local/t-Failed")
+    expected = {"OtherUrl": "http://sqs.local/t-Other"}
+    if keep == "yes":
+        expected["FailedUrl"] = "http://sqs.local/t-Failed"
+    assert template.queue_outputs() == expected
