@@ -3,7 +3,8 @@
 Each check is what a store relies on: the website's CORS preflight, a Minecraft signup (unless the
 stack disables it), the trusted routes refusing an anonymous caller, resolve -> token -> the token
 working on PayNow's storefront -> invalidate -> the token refused, a 2-row CSV import whose report
-comes back ``completed``, and an empty import DLQ. It prints a pass/fail table and exits 1 when any
+comes back ``completed``, an empty import DLQ and, when the stack revokes tokens on chargebacks, an
+empty revocation DLQ. It prints a pass/fail table and exits 1 when any
 check failed.
 
 Against a real store it creates, once, clearly marked customers that later runs find again:
@@ -108,6 +109,10 @@ class Smoke:
         self._check("trusted invalidate", self.invalidate, needs=("token",))
         self._check("CSV import (2 rows)", self.csv_import, needs=("bucket",))
         self._check("import DLQ empty", self.dlq_empty, needs=("dlq",))
+        if "RevocationDLQUrl" in self.target.outputs:
+            self._check("revocation DLQ empty", self.revocation_dlq_empty)
+        else:
+            self._skip("revocation DLQ empty", "the stack does not revoke tokens on chargebacks")
         return self.passed
 
     # -- checks -------------------------------------------------------------------------------------
@@ -284,18 +289,23 @@ class Smoke:
         return f"{key}: completed {settled}"
 
     def dlq_empty(self) -> str:
+        return self._queue_empty(self._state["dlq"], "import", "Dead-letter queue")
+
+    def revocation_dlq_empty(self) -> str:
+        url = self.target.outputs["RevocationDLQUrl"]
+        return self._queue_empty(url, "chargeback revocation", "PayNow webhooks")
+
+    def _queue_empty(self, url: str, what: str, section: str) -> str:
         sqs = self.target.client("sqs")
         attributes = sqs.get_queue_attributes(
-            QueueUrl=self._state["dlq"],
+            QueueUrl=url,
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         )["Attributes"]
         waiting = int(attributes.get("ApproximateNumberOfMessages", 0))
         in_flight = int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0))
         if waiting or in_flight:
-            raise CheckFailedError(
-                f"{waiting + in_flight} failed import(s) in {self._state['dlq']} (README: Dead-letter queue)"
-            )
-        return "no failed imports"
+            raise CheckFailedError(f"{waiting + in_flight} failed {what}(s) in {url} (README: {section})")
+        return f"no failed {what}s"
 
 
 def _json(answer: httpx.Response) -> dict[str, Any]:

@@ -62,7 +62,8 @@ def check_caller_key(stack: Stack, output: str) -> None:
 
 
 def check_smoke(stack: Stack, output: str) -> None:
-    assert "smoke OK: 10 passed, 0 failed, 0 skipped" in output
+    # The local stack does not revoke tokens on chargebacks (OnChargeback=none): that check skips.
+    assert "smoke OK: 10 passed, 0 failed, 1 skipped" in output
 
 
 def check_event(stack: Stack, output: str) -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import io
 import json
 
+import boto3
 import httpx
-from ops.smoke import Check, Smoke, SmokeOptions, _brief, table
+import pytest
+from moto import mock_aws
+from ops.smoke import Check, CheckFailedError, Smoke, SmokeOptions, _brief, table
 from ops.target import Target
 
 
@@ -65,3 +68,25 @@ def test_the_table_ends_with_the_verdict() -> None:
 
 def test_an_unexpected_answer_in_the_table_leaves_the_token_out() -> None:
     assert "secret-token" not in _brief({"token": "secret-token", "customer": {"id": "1"}})
+
+
+def test_a_failed_chargeback_revocation_waiting_in_its_queue_fails_smoke() -> None:
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="shop-RevocationDLQ")["QueueUrl"]
+        stack = Target(name="shop", outputs={"RevocationDLQUrl": url}, parameters={}, local=False)
+        stack.region = "us-east-1"
+        smoke = Smoke(stack, SmokeOptions(caller_key="k" * 32), httpx.Client())
+        assert smoke.revocation_dlq_empty() == "no failed chargeback revocations"
+        sqs.send_message(QueueUrl=url, MessageBody='{"requestPayload": {"action": "invalidate_tokens"}}')
+        with pytest.raises(
+            CheckFailedError, match=r"1 failed chargeback revocation\(s\) in .*PayNow webhooks"
+        ):
+            smoke.revocation_dlq_empty()
+
+
+def test_a_stack_that_does_not_revoke_on_chargebacks_skips_the_revocation_queue() -> None:
+    smoke = Smoke(target(), SmokeOptions(caller_key="k" * 32), api([]))
+    smoke.run()
+    (row,) = [c for c in smoke.checks if c.name == "revocation DLQ empty"]
+    assert (row.status, row.detail) == ("SKIP", "the stack does not revoke tokens on chargebacks")
