@@ -629,10 +629,6 @@ class DevStack:
         outputs.update(info.get("queue_outputs") or {})
         if info.get("bucket"):
             outputs["ImportBucketName"] = info["bucket"]
-            config = self.runtimes[info["import_function"]].spec.async_config
-            failure = config.on_failure or config.dead_letter
-            if failure is not None and failure.kind.upper() == "SQS":
-                outputs["ImportDLQUrl"] = Aws(info["moto_url"]).queue_url(failure.arn)
         for runtime in self.runtimes.values():
             environment = runtime.spec.environment
             for variable, output in (("EVENT_BUS_NAME", "EventBusName"), ("STATE_TABLE", "StateTableName")):
