@@ -236,3 +236,10 @@ def test_an_ascii_sample_holds_neither_kind_of_text() -> None:
 def test_the_header_line_itself_can_show_windows_1252() -> None:
     assert read_header(_stream("steam_id,prénom\n1,A\n".encode("cp1252"))).windows_1252
     assert not read_header(_stream("steam_id,prénom\n1,A\n".encode())).windows_1252
+
+
+def test_a_utf8_header_over_windows_1252_data_counts_as_both_kinds_of_text() -> None:
+    stream = _stream("steam_id,metadata.prénom\n".encode() + "1,Zoë\n".encode("cp1252"))
+    header = read_header(stream)
+    assert header.text == csvreader.TextSample(windows_1252=False, utf8_text=True)
+    assert header.text | sample_text(stream) == csvreader.TextSample(windows_1252=True, utf8_text=True)

@@ -127,7 +127,7 @@ class ImportEngine:
             try:
                 with self._source.open(version, 0) as stream:
                     header = read_header(stream)
-                    sample = sample_text(stream)
+                    text = header.text | sample_text(stream)
                 columns = map_header(header.fields)
             except (CsvFileError, HeaderError) as exc:
                 state.error = str(exc)
@@ -135,9 +135,7 @@ class ImportEngine:
             state.header = header.fields
             state.delimiter = header.delimiter
             state.report_encoding = ReportEncoding.of_upload(
-                bom=header.bom,
-                windows_1252=header.windows_1252 or sample.windows_1252,
-                utf8_text=sample.utf8_text or not (header.windows_1252 or "".join(header.fields).isascii()),
+                bom=header.bom, windows_1252=text.windows_1252, utf8_text=text.utf8_text
             )
             state.data_offset = state.offset = header.end.offset
             state.data_line = state.line = header.end.line

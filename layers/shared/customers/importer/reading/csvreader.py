@@ -47,12 +47,29 @@ Record = tuple[int, list[str], str | None]
 
 
 @dataclass(frozen=True, slots=True)
+class TextSample:
+    """What the start of the data holds: lines that are not UTF-8 (so Windows-1252) and lines of
+    non-ASCII UTF-8; a file pasted together from two sources holds both."""
+
+    windows_1252: bool
+    utf8_text: bool
+
+    def __or__(self, other: TextSample) -> TextSample:
+        return TextSample(self.windows_1252 or other.windows_1252, self.utf8_text or other.utf8_text)
+
+
+@dataclass(frozen=True, slots=True)
 class Header:
     fields: list[str]
     delimiter: str
     bom: bool
     end: Position
     windows_1252: bool = False  # the header line is not UTF-8
+
+    @property
+    def text(self) -> TextSample:
+        """The header line's own kind of text, to combine with ``sample_text`` of the data."""
+        return TextSample(self.windows_1252, not self.windows_1252 and not "".join(self.fields).isascii())
 
 
 class _Lines:
@@ -171,15 +188,6 @@ def read_header(stream: BinaryIO) -> Header:
 
 # How much of the data the first hop reads to tell a UTF-8 upload from a Windows-1252 one.
 ENCODING_SAMPLE_BYTES = 1 << 20
-
-
-@dataclass(frozen=True, slots=True)
-class TextSample:
-    """What the start of the data holds: lines that are not UTF-8 (so Windows-1252) and lines of
-    non-ASCII UTF-8; a file pasted together from two sources holds both."""
-
-    windows_1252: bool
-    utf8_text: bool
 
 
 def sample_text(stream: BinaryIO) -> TextSample:
