@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -78,47 +79,47 @@ def test_reports_are_mirrored_and_refreshed(
     assert not (tmp_path / "not-a-report.csv").exists()
 
 
-def test_a_summary_rewritten_after_the_listing_waits_for_the_reports_written_before_it(
-    tmp_path: Path, aws: Aws, bucket: str, console: CapturedConsole, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    mirror = ReportMirror(aws, bucket=bucket, prefix="reports/", folder=tmp_path, console=console)
-    aws.s3.put_object(Bucket=bucket, Key="reports/a/summary.json", Body=b'{"status": "running"}')
+def changed_after_the_listing(aws: Aws, change: Callable[[], object]) -> Any:
+    """A paginator stand-in: the bucket is changed by ``change`` right after it was listed."""
     listing = aws.s3.get_paginator
 
-    class FinishesWhileListed:
+    class ChangedWhileListed:
         def __init__(self, name: Literal["list_objects_v2"]) -> None:
             self._paginator = listing(name)
 
         def paginate(self, *, Bucket: str, Prefix: str) -> list[Any]:
             pages = list(self._paginator.paginate(Bucket=Bucket, Prefix=Prefix))
-            # The import finishes right after the listing: its CSVs, then the final summary.
-            aws.s3.put_object(Bucket=bucket, Key="reports/a/rejected.csv", Body=b"line\r\n")
-            aws.s3.put_object(Bucket=bucket, Key="reports/a/summary.json", Body=b'{"status": "completed"}')
+            change()
             return pages
 
-    monkeypatch.setattr(aws.s3, "get_paginator", FinishesWhileListed)
+    return ChangedWhileListed
+
+
+def deleting_after_the_listing(aws: Aws, bucket: str, keys: list[str]) -> Any:
+    """A paginator stand-in: ``keys`` are deleted right after they were listed."""
+    return changed_after_the_listing(
+        aws, lambda: aws.s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys]})
+    )
+
+
+def test_a_summary_rewritten_after_the_listing_waits_for_the_reports_written_before_it(
+    tmp_path: Path, aws: Aws, bucket: str, console: CapturedConsole, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mirror = ReportMirror(aws, bucket=bucket, prefix="reports/", folder=tmp_path, console=console)
+    aws.s3.put_object(Bucket=bucket, Key="reports/a/summary.json", Body=b'{"status": "running"}')
+
+    def import_finishes() -> None:
+        """Right after the listing: its CSVs, then the final summary."""
+        aws.s3.put_object(Bucket=bucket, Key="reports/a/rejected.csv", Body=b"line\r\n")
+        aws.s3.put_object(Bucket=bucket, Key="reports/a/summary.json", Body=b'{"status": "completed"}')
+
+    monkeypatch.setattr(aws.s3, "get_paginator", changed_after_the_listing(aws, import_finishes))
     mirror.sync()
     assert not (tmp_path / "a" / "summary.json").exists()
     monkeypatch.undo()
     mirror.sync()
     assert json.loads((tmp_path / "a" / "summary.json").read_text()) == {"status": "completed"}
     assert (tmp_path / "a" / "rejected.csv").read_bytes() == b"line\r\n"
-
-
-def deleting_after_the_listing(aws: Aws, bucket: str, keys: list[str]) -> Any:
-    """A paginator stand-in: ``keys`` are deleted right after they were listed."""
-    listing = aws.s3.get_paginator
-
-    class DeletedWhileListed:
-        def __init__(self, name: Literal["list_objects_v2"]) -> None:
-            self._paginator = listing(name)
-
-        def paginate(self, *, Bucket: str, Prefix: str) -> list[Any]:
-            pages = list(self._paginator.paginate(Bucket=Bucket, Prefix=Prefix))
-            aws.s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys]})
-            return pages
-
-    return DeletedWhileListed
 
 
 def test_report_parts_deleted_after_the_listing_are_not_mirrored_and_the_summary_still_is(
