@@ -220,6 +220,8 @@ def sample_text(stream: BinaryIO) -> TextSample:
                 windows_1252 = True
         else:
             utf8_text = True
+        if windows_1252 and utf8_text:
+            break  # nothing more to learn
     return TextSample(windows_1252=windows_1252, utf8_text=utf8_text)
 
 
